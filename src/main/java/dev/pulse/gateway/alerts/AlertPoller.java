@@ -1,0 +1,76 @@
+package dev.pulse.gateway.alerts;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.registry.AlertFeed;
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Reads each subscribed tenant's open alerts once per interval, one query per tenant whatever the number of
+ * subscribers, and pushes lists that changed. Non-blocking (reactive client); cycles never overlap.
+ */
+@ApplicationScoped
+public class AlertPoller {
+
+    private static final Logger LOG = Logger.getLogger(AlertPoller.class);
+
+    /** Tenants read at the same time; bounds the PostgreSQL connections one cycle takes from the pool. */
+    private static final int CONCURRENT_TENANTS = 4;
+
+    private final ConnectionRegistry registry;
+    private final AlertService alerts;
+    private final GatewayMetrics metrics;
+    private volatile boolean sourceFailing;
+
+    public AlertPoller(ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics) {
+        this.registry = registry;
+        this.alerts = alerts;
+        this.metrics = metrics;
+    }
+
+    @Scheduled(identity = "alert-poller", every = "${pulse.alerts.poll-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> poll() {
+        List<AlertFeed> feeds = registry.alertFeeds();
+        if (feeds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        long started = System.nanoTime();
+        AtomicBoolean failed = new AtomicBoolean();
+        return Multi.createFrom().iterable(feeds)
+                .onItem().transformToUni(feed -> alerts.refresh(feed).onFailure().recoverWithUni(failure -> {
+                    failed.set(true);
+                    metrics.pollFailure(GatewayMetrics.POSTGRESQL);
+                    if (!sourceFailing) {
+                        LOG.warnf("Alert poll failed: %s", failure.getMessage());
+                    }
+                    return Uni.createFrom().voidItem();
+                }))
+                .merge(CONCURRENT_TENANTS)
+                .collect().last()
+                .invoke(() -> {
+                    metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started));
+                    reportHealth(failed.get());
+                })
+                .replaceWithVoid();
+    }
+
+    private void reportHealth(boolean failed) {
+        if (failed && !sourceFailing) {
+            sourceFailing = true;
+        } else if (!failed && sourceFailing) {
+            sourceFailing = false;
+            LOG.info("Alert poll recovered");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.pulse.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Every setting of Pulse itself. Each property can be set as an environment variable: {@code pulse.influx.url}
+ * becomes {@code PULSE_INFLUX_URL}. The datasource ({@code quarkus.datasource.*}) and JWT verification
+ * ({@code mp.jwt.verify.*}) use the standard Quarkus and MicroProfile properties.
+ */
+@ConfigMapping(prefix = "pulse")
+public interface PulseConfig {
+
+    /** Where live telemetry is read from. */
+    Influx influx();
+
+    /** Telemetry polling. */
+    Telemetry telemetry();
+
+    /** Alert polling. */
+    Alerts alerts();
+
+    /** Who may connect. */
+    Auth auth();
+
+    interface Influx {
+        /** Base URL of the InfluxDB 1.x HTTP API (InfluxQL, {@code POST /query}). */
+        @WithDefault("http://localhost:8086")
+        String url();
+
+        /** InfluxDB database that holds the telemetry measurement. */
+        @WithDefault("pulse")
+        String database();
+
+        /**
+         * Retention policy to read from; empty means the database's default policy.
+         */
+        Optional<String> retentionPolicy();
+
+        /**
+         * API token, sent as {@code Authorization: Token <token>} (InfluxDB 1.8+ compatibility API, 2.x). Ignored
+         * when {@code username} is set. InfluxDB 1.x with authentication on needs username and password instead.
+         */
+        Optional<String> token();
+
+        /** User for HTTP Basic authentication (InfluxDB 1.x). Give it READ on the database and nothing more. */
+        Optional<String> username();
+
+        /** Password for {@link #username()}. */
+        Optional<String> password();
+
+        /** Measurement that holds the telemetry points; every field of it is a metric. */
+        @WithDefault("telemetry")
+        String measurement();
+
+        /** Tag that carries the tenant id of a point. */
+        @WithDefault("tenant_id")
+        String tenantTag();
+
+        /** Tag that carries the device id of a point. */
+        @WithDefault("device_id")
+        String deviceTag();
+
+        /** Time limit for one InfluxDB request (connect, write and read each). */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
+    interface Telemetry {
+        /** How often the latest points of all watched devices are read. Cycles never overlap. */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        /** Most devices named in one InfluxQL query; a tenant watching more is read in several batches. */
+        @WithDefault("200")
+        int maxDevicesPerQuery();
+
+        /**
+         * How far back a device's latest point is looked for. Bounds the work InfluxDB does for devices that have
+         * gone quiet; a device with no point in this window has no latest point.
+         */
+        @WithDefault("30d")
+        Duration lookback();
+    }
+
+    interface Alerts {
+        /** How often each tenant's open alerts are read. Cycles never overlap. */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        /** Most open alerts in one {@code alerts} message (newest first). */
+        @WithDefault("100")
+        int limit();
+    }
+
+    interface Auth {
+        /** Claim that carries the tenant id (a non-empty string). */
+        @WithDefault("tenant_id")
+        String tenantClaim();
+
+        /**
+         * Claim that carries the role (a string). The MicroProfile JWT {@code groups} array is honoured too: the
+         * first allowed role found in either grants access.
+         */
+        @WithDefault("role")
+        String roleClaim();
+
+        /** Roles that may open a WebSocket connection. */
+        @WithDefault("customer_admin,customer_viewer")
+        List<String> roles();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.pulse.gateway.protocol;
+
+/** Machine-readable codes of {@code {"type":"error"}} messages. The connection stays open after each of them. */
+public enum ErrorCode {
+    /** The frame is not valid JSON. */
+    MALFORMED_JSON("malformed_json"),
+    /** The frame is JSON but not an object. */
+    INVALID_MESSAGE("invalid_message"),
+    /** The object has no {@code action} (nor the {@code type} form of ping). */
+    MISSING_ACTION("missing_action"),
+    /** {@code action} names nothing Pulse knows. */
+    UNKNOWN_ACTION("unknown_action"),
+    /** {@code type} of a subscribe or unsubscribe is missing or names no channel. */
+    UNKNOWN_TYPE("unknown_type"),
+    /** {@code device_id} is missing, not a string, too long, or has characters outside the allowed set. */
+    INVALID_DEVICE_ID("invalid_device_id"),
+    /** Binary frames carry nothing Pulse understands; the protocol is JSON text frames. */
+    BINARY_NOT_SUPPORTED("binary_not_supported"),
+    /** Pulse failed to handle a valid request; the request can be retried. */
+    INTERNAL_ERROR("internal_error");
+
+    private final String wire;
+
+    ErrorCode(String wire) {
+        this.wire = wire;
+    }
+
+    /** The code as it appears on the wire. */
+    public String wire() {
+        return wire;
+    }
+}

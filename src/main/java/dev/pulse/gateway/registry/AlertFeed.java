@@ -1,0 +1,80 @@
+package dev.pulse.gateway.registry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+
+/**
+ * The open-alert list of one tenant and the connections that want it. Each subscriber remembers the last list it was
+ * sent, so a list goes out once on subscribe and then only when it changed.
+ */
+public final class AlertFeed {
+
+    private static final String NOTHING_SENT = "";
+
+    private final String tenant;
+    private final Map<GatewaySession, String> lastSentBySubscriber = new ConcurrentHashMap<>();
+    private final AtomicBoolean initialReadClaimed = new AtomicBoolean();
+    private volatile String latest;
+
+    AlertFeed(String tenant) {
+        this.tenant = tenant;
+    }
+
+    public String tenant() {
+        return tenant;
+    }
+
+    /** The last list read for this tenant (a serialized {@code alerts} message), or null before the first read. */
+    public String latest() {
+        return latest;
+    }
+
+    /** True for the one caller that should read the list right after the first subscribe. */
+    public boolean claimInitialRead() {
+        return initialReadClaimed.compareAndSet(false, true);
+    }
+
+    /** Records the list just read and sends it to every subscriber whose last list differs. */
+    public void publish(String message, BiConsumer<GatewaySession, String> send) {
+        latest = message;
+        for (GatewaySession session : lastSentBySubscriber.keySet()) {
+            offer(session, message, send);
+        }
+    }
+
+    /** Sends the last list read to {@code session} if it has not had it (used right after subscribing). */
+    public void catchUp(GatewaySession session, BiConsumer<GatewaySession, String> send) {
+        String message = latest;
+        if (message != null) {
+            offer(session, message, send);
+        }
+    }
+
+    public int subscriberCount() {
+        return lastSentBySubscriber.size();
+    }
+
+    boolean add(GatewaySession session) {
+        return lastSentBySubscriber.putIfAbsent(session, NOTHING_SENT) == null;
+    }
+
+    boolean remove(GatewaySession session) {
+        return lastSentBySubscriber.remove(session) != null;
+    }
+
+    boolean isEmpty() {
+        return lastSentBySubscriber.isEmpty();
+    }
+
+    private void offer(GatewaySession session, String message, BiConsumer<GatewaySession, String> send) {
+        lastSentBySubscriber.computeIfPresent(session, (s, lastSent) -> {
+            if (lastSent.equals(message)) {
+                return lastSent;
+            }
+            send.accept(s, message);
+            return message;
+        });
+    }
+}

@@ -1,0 +1,104 @@
+package dev.pulse.gateway.security;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.json.JsonString;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.protocol.CloseCodes;
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
+
+/**
+ * Verifies a JWT with the standard {@code mp.jwt.verify.*} settings (signature with a public key or JWKS, expiry and
+ * not-before with the configured clock skew, issuer, audience when configured) and maps its claims to a
+ * {@link GatewayPrincipal}.
+ *
+ * <p>May block: fetching a remote JWKS is network I/O. Call it from a worker thread.
+ */
+@ApplicationScoped
+public class TokenVerifier {
+
+    /** Tenant ids reach InfluxQL string literals and log lines; control characters have no business in either. */
+    private static final int TENANT_MAX_LENGTH = 128;
+
+    private final JWTParser parser;
+    private final PulseConfig.Auth config;
+    private final Set<String> allowedRoles;
+
+    public TokenVerifier(JWTParser parser, PulseConfig config) {
+        this.parser = parser;
+        this.config = config.auth();
+        this.allowedRoles = Set.copyOf(config.auth().roles());
+    }
+
+    public GatewayPrincipal verify(Optional<String> token) throws AuthenticationFailure {
+        if (token.isEmpty()) {
+            throw new AuthenticationFailure(CloseCodes.MISSING_TOKEN, "missing_token", "no token");
+        }
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token.get());
+        } catch (ParseException | RuntimeException e) {
+            throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
+        }
+        String tenant = stringClaim(jwt, config.tenantClaim());
+        if (tenant == null || tenant.isBlank() || tenant.length() > TENANT_MAX_LENGTH
+                || tenant.chars().anyMatch(Character::isISOControl)) {
+            throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "no_tenant", "no usable tenant claim");
+        }
+        String role = allowedRole(jwt);
+        if (role == null) {
+            throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "role", "no allowed role");
+        }
+        String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getName();
+        Instant expiresAt = jwt.getExpirationTime() > 0 ? Instant.ofEpochSecond(jwt.getExpirationTime()) : null;
+        return new GatewayPrincipal(tenant, subject == null ? "" : subject, role, expiresAt);
+    }
+
+    private String allowedRole(JsonWebToken jwt) {
+        String role = stringClaim(jwt, config.roleClaim());
+        if (role != null && allowedRoles.contains(role)) {
+            return role;
+        }
+        Object groups = jwt.getClaim("groups");
+        Collection<?> values = groups instanceof Collection<?> c ? c : List.of();
+        for (Object group : values) {
+            String name = asString(group);
+            if (name != null && allowedRoles.contains(name)) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static String stringClaim(JsonWebToken jwt, String name) {
+        return asString(jwt.getClaim(name));
+    }
+
+    /** Claims arrive as {@code String} or {@code JsonString} depending on the claim; anything else is not a string. */
+    private static String asString(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        if (value instanceof JsonString s) {
+            return s.getString();
+        }
+        return null;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getClass().getSimpleName();
+    }
+}

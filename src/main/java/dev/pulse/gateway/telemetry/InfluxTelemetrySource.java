@@ -1,0 +1,113 @@
+package dev.pulse.gateway.telemetry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.influxdb.client.InfluxDBClient;
+import com.influxdb.client.InfluxDBClientFactory;
+import com.influxdb.client.InfluxDBClientOptions;
+import com.influxdb.client.service.InfluxQLQueryService;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import okhttp3.Credentials;
+import okhttp3.OkHttpClient;
+import okhttp3.ResponseBody;
+import retrofit2.Response;
+
+/**
+ * Telemetry from InfluxDB 1.x through influxdb-client-java's InfluxQL service ({@code POST /query}), answered as JSON
+ * and parsed by {@link InfluxResponseParser}. The client's own Flux and v2 APIs do not exist on 1.x.
+ */
+@ApplicationScoped
+public class InfluxTelemetrySource implements TelemetrySource {
+
+    private final PulseConfig.Influx config;
+    private final PulseConfig.Telemetry telemetry;
+    private final GatewayMetrics metrics;
+    private final InfluxResponseParser parser;
+    private final InfluxDBClient client;
+    private final InfluxQLQueryService queries;
+
+    public InfluxTelemetrySource(PulseConfig config, GatewayMetrics metrics, ObjectMapper mapper) {
+        this.config = config.influx();
+        this.telemetry = config.telemetry();
+        this.metrics = metrics;
+        this.parser = new InfluxResponseParser(mapper);
+        InfluxQl.requireName("pulse.influx.measurement", this.config.measurement());
+        InfluxQl.requireName("pulse.influx.tenant-tag", this.config.tenantTag());
+        InfluxQl.requireName("pulse.influx.device-tag", this.config.deviceTag());
+        this.client = InfluxDBClientFactory.create(clientOptions(this.config));
+        this.queries = client.getService(InfluxQLQueryService.class);
+    }
+
+    private static InfluxDBClientOptions clientOptions(PulseConfig.Influx config) {
+        OkHttpClient.Builder http = new OkHttpClient.Builder()
+                .connectTimeout(config.timeout())
+                .readTimeout(config.timeout())
+                .writeTimeout(config.timeout());
+        InfluxDBClientOptions.Builder options = InfluxDBClientOptions.builder().url(config.url());
+        if (config.username().isPresent()) {
+            // The client's username/password login is the 2.x sign-in API; InfluxDB 1.x wants HTTP Basic.
+            String basic = Credentials.basic(config.username().get(), config.password().orElse(""));
+            http.addInterceptor(chain -> chain.proceed(
+                    chain.request().newBuilder().header("Authorization", basic).build()));
+        } else if (config.token().isPresent()) {
+            options.authenticateToken(config.token().get().toCharArray());
+        }
+        return options.okHttpClient(http).build();
+    }
+
+    @Override
+    public List<TelemetryPoint> latestPoints(String tenant, List<String> deviceIds) throws TelemetrySourceException {
+        String statement = InfluxQl.latestPoints(config.measurement(), config.tenantTag(), config.deviceTag(), tenant,
+                deviceIds, telemetry.lookback());
+        metrics.sourceQuery(GatewayMetrics.INFLUXDB);
+        Response<ResponseBody> response;
+        try {
+            response = queries.query(statement, config.database(), config.retentionPolicy().orElse(null), null, null,
+                    "application/json").execute();
+        } catch (IOException | RuntimeException e) {
+            throw new TelemetrySourceException("InfluxDB unreachable at " + config.url() + ": " + e.getMessage(), e);
+        }
+        if (!response.isSuccessful()) {
+            throw new TelemetrySourceException("InfluxDB answered HTTP " + response.code() + errorText(response));
+        }
+        try (ResponseBody body = response.body(); InputStream in = body.byteStream()) {
+            return parser.parse(in, config.deviceTag(), deviceIds);
+        } catch (IOException e) {
+            throw new TelemetrySourceException("InfluxDB answer could not be read: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean isReachable() {
+        try {
+            return Boolean.TRUE.equals(client.ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static String errorText(Response<ResponseBody> response) {
+        try (ResponseBody error = response.errorBody()) {
+            if (error == null) {
+                return "";
+            }
+            String text = error.string();
+            return text.isBlank() ? "" : ": " + (text.length() > 300 ? text.substring(0, 300) : text.strip());
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,160 @@
+package dev.pulse.gateway.websocket;
+
+import java.time.Clock;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.pulse.gateway.alerts.AlertService;
+import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.protocol.ClientCommand;
+import dev.pulse.gateway.protocol.ClientMessageParser;
+import dev.pulse.gateway.protocol.ErrorCode;
+import dev.pulse.gateway.protocol.Identifiers;
+import dev.pulse.gateway.protocol.ProtocolException;
+import dev.pulse.gateway.protocol.ServerMessages;
+import dev.pulse.gateway.registry.AlertFeed;
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.registry.DeviceWatch;
+import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.security.AuthenticationFailure;
+import dev.pulse.gateway.security.GatewayPrincipal;
+import dev.pulse.gateway.security.HandshakeTokens;
+import dev.pulse.gateway.security.TokenVerifier;
+import dev.pulse.gateway.telemetry.TelemetryService;
+
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/**
+ * What every Pulse endpoint does with a connection: authenticate it, turn its frames into commands and its commands
+ * into subscriptions, and clean up when it ends. Endpoints only say which path they serve.
+ */
+@ApplicationScoped
+public class ConnectionHandler {
+
+    private static final Logger LOG = Logger.getLogger(ConnectionHandler.class);
+
+    private final TokenVerifier verifier;
+    private final ConnectionRegistry registry;
+    private final ClientMessageParser parser;
+    private final ServerMessages messages;
+    private final Delivery delivery;
+    private final TelemetryService telemetry;
+    private final AlertService alerts;
+    private final GatewayMetrics metrics;
+    private final Clock clock = Clock.systemUTC();
+
+    public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
+            ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,
+            GatewayMetrics metrics) {
+        this.verifier = verifier;
+        this.registry = registry;
+        this.parser = parser;
+        this.messages = messages;
+        this.delivery = delivery;
+        this.telemetry = telemetry;
+        this.alerts = alerts;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Authenticates a new connection (blocking: token verification may fetch a JWKS). A rejected connection is closed
+     * with its close code before anything is registered for it.
+     *
+     * @param requestedId a connection id the client asked for ({@code /ws?client_id=}); used when valid and free
+     */
+    public void open(WebSocketConnection connection, String endpoint, Optional<String> requestedId) {
+        GatewayPrincipal principal;
+        try {
+            principal = verifier.verify(HandshakeTokens.token(connection.handshakeRequest()));
+        } catch (AuthenticationFailure failure) {
+            metrics.authFailure(failure.metricReason());
+            LOG.infof("Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
+                    failure.closeReason().getCode(), failure.metricReason());
+            connection.close(failure.closeReason()).await().indefinitely();
+            return;
+        }
+        GatewaySession session = registry.register(connection, principal, endpoint,
+                requestedId.filter(Identifiers::isValidClientId));
+        if (connection.isClosed()) {
+            // The client left while we verified its token; the close callback may have found nothing to clean up.
+            registry.unregister(session);
+            return;
+        }
+        metrics.connectionOpened(endpoint);
+        LOG.infof("Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(),
+                principal.tenant(), principal.subject(), principal.role(), endpoint);
+    }
+
+    /** Handles one text frame. Non-blocking; a bad frame gets an error message and the connection stays open. */
+    public void text(WebSocketConnection connection, String frame) {
+        Optional<GatewaySession> found = registry.session(connection);
+        if (found.isEmpty()) {
+            return;
+        }
+        GatewaySession session = found.get();
+        session.countReceived();
+        try {
+            dispatch(session, parser.parse(frame));
+        } catch (ProtocolException e) {
+            delivery.send(session, messages.error(e.code(), e.getMessage()));
+        }
+    }
+
+    /** Answers a binary frame: the protocol is text only. */
+    public void binary(WebSocketConnection connection) {
+        registry.session(connection).ifPresent(session -> {
+            session.countReceived();
+            delivery.send(session, messages.error(ErrorCode.BINARY_NOT_SUPPORTED,
+                    "Binary frames are not supported; send JSON text frames"));
+        });
+    }
+
+    /** Removes everything the connection held, whatever ended it. */
+    public void closed(WebSocketConnection connection, CloseReason reason) {
+        registry.session(connection).ifPresent(session -> {
+            registry.unregister(session);
+            int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
+            metrics.connectionClosed(code);
+            LOG.infof("Connection closed id=%s tenant=%s subject=%s code=%d", session.id(), session.tenant(),
+                    session.principal().subject(), code);
+        });
+    }
+
+    /** Logs a failure in a callback without taking the server down; the connection stays as it is. */
+    public void failed(WebSocketConnection connection, Throwable failure) {
+        LOG.warnf(failure, "Unexpected failure on connection %s", connection.id());
+        registry.session(connection).ifPresent(session -> delivery.send(session,
+                messages.error(ErrorCode.INTERNAL_ERROR, "The request could not be handled; try again")));
+    }
+
+    private void dispatch(GatewaySession session, ClientCommand command) {
+        if (command instanceof ClientCommand.SubscribeDevice subscribe) {
+            DeviceWatch watch = telemetry.subscribe(session, subscribe.deviceId());
+            delivery.send(session, messages.subscribedDevice(subscribe.deviceId()));
+            if (watch != null) {
+                telemetry.sendLatest(session, watch);
+            }
+        } else if (command instanceof ClientCommand.UnsubscribeDevice unsubscribe) {
+            telemetry.unsubscribe(session, unsubscribe.deviceId());
+            delivery.send(session, messages.unsubscribedDevice(unsubscribe.deviceId()));
+        } else if (command instanceof ClientCommand.SubscribeAlerts) {
+            AlertFeed feed = alerts.subscribe(session);
+            delivery.send(session, messages.subscribedAlerts());
+            if (feed != null) {
+                alerts.sendCurrent(session, feed);
+            }
+        } else if (command instanceof ClientCommand.UnsubscribeAlerts) {
+            alerts.unsubscribe(session);
+            delivery.send(session, messages.unsubscribedAlerts());
+        } else if (command instanceof ClientCommand.Ping) {
+            delivery.send(session, messages.pong(clock.instant()));
+        } else {
+            throw new IllegalStateException("Unhandled command " + command);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.pulse.gateway.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Makes sure the real PostgreSQL and InfluxDB servers of the test profile are up (scripts/stack.sh up test), so the
+ * tests also run from an IDE or a bare {@code ./mvnw test}. Idempotent and quick when they already run.
+ */
+public class LocalStack implements QuarkusTestResourceLifecycleManager {
+
+    @Override
+    public Map<String, String> start() {
+        ensureUp();
+        return Map.of();
+    }
+
+    @Override
+    public void stop() {
+        // The servers outlive the test run on purpose: the next run, and the developer's dev mode, reuse them.
+    }
+
+    public static synchronized void ensureUp() {
+        Path script = projectRoot().resolve("scripts/stack.sh");
+        try {
+            Process process = new ProcessBuilder("bash", script.toString(), "up", "test").inheritIO().start();
+            if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                throw new IllegalStateException("scripts/stack.sh up test failed; see its output above");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + script, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Path projectRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("scripts/stack.sh"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("scripts/stack.sh not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+}

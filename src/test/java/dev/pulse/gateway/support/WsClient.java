@@ -1,0 +1,155 @@
+package dev.pulse.gateway.support;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A real WebSocket client (the JDK's), independent of the server's stack. Records every text message and the close
+ * frame the server sends. Waiting is always bounded by a deadline.
+ */
+public final class WsClient implements AutoCloseable {
+
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** The close frame received from the server. */
+    public record Close(int code, String reason) {
+    }
+
+    private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Close> closed = new CompletableFuture<>();
+    private final WebSocket socket;
+
+    private WsClient(URI uri, Map<String, String> headers) {
+        WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
+        headers.forEach(builder::header);
+        this.socket = builder.buildAsync(uri, new Listener()).orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
+    }
+
+    public static WsClient connect(URI uri) {
+        return new WsClient(uri, Map.of());
+    }
+
+    public static WsClient connect(URI uri, Map<String, String> headers) {
+        return new WsClient(uri, headers);
+    }
+
+    /** Sends a text frame. */
+    public WsClient send(String text) {
+        socket.sendText(text, true).orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
+        return this;
+    }
+
+    public WsClient sendBinary(byte[] data) {
+        socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
+        return this;
+    }
+
+    /** The next message, whatever it is. */
+    public JsonNode next() {
+        return await(message -> true);
+    }
+
+    /** Waits for the first message matching {@code condition}, skipping (and keeping count of) others. */
+    public JsonNode await(Predicate<JsonNode> condition) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        List<JsonNode> skipped = new ArrayList<>();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                JsonNode message = left > 0 ? messages.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (message == null) {
+                    throw new AssertionError("No matching message within " + TIMEOUT + "; received instead: "
+                            + skipped + (closed.isDone() ? "; closed " + closed.join() : ""));
+                }
+                if (condition.test(message)) {
+                    return message;
+                }
+                skipped.add(message);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits for a message of the given {@code type}. */
+    public JsonNode awaitType(String type) {
+        return await(message -> type.equals(message.path("type").asText()));
+    }
+
+    /** Messages received and not consumed yet, without waiting. */
+    public List<JsonNode> drain() {
+        List<JsonNode> pending = new ArrayList<>();
+        messages.drainTo(pending);
+        return pending;
+    }
+
+    /** Waits for the server's close frame. */
+    public Close awaitClose() {
+        return closed.orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
+    }
+
+    public boolean isClosedByServer() {
+        return closed.isDone();
+    }
+
+    /** Drops the TCP connection without a close handshake, like a phone losing its network. */
+    public void abort() {
+        socket.abort();
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                    .exceptionally(failure -> null).join();
+        }
+        socket.abort();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    messages.add(JSON.readTree(partial.toString()));
+                } catch (Exception e) {
+                    messages.add(JSON.getNodeFactory().textNode("unparseable: " + partial));
+                }
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(new Close(statusCode, reason));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.complete(new Close(-1, String.valueOf(error)));
+        }
+    }
+}
