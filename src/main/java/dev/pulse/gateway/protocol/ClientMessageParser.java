@@ -28,7 +28,10 @@ public class ClientMessageParser {
         } catch (JacksonException e) {
             throw new ProtocolException(ErrorCode.MALFORMED_JSON, "Message is not valid JSON");
         }
-        if (root == null || !root.isObject()) {
+        if (root == null || root.isMissingNode()) {
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, "Message is empty; send a JSON object");
+        }
+        if (!root.isObject()) {
             throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "Message must be a JSON object");
         }
         String action = text(root, "action");

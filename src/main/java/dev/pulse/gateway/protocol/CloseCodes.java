@@ -17,6 +17,9 @@ public final class CloseCodes {
     /** The token is valid but carries no usable tenant or no allowed role. */
     public static final CloseReason UNAUTHORIZED = new CloseReason(4003, "Unauthorized");
 
+    /** More messages than allowed arrived before the connection finished authenticating. */
+    public static final CloseReason EARLY_FLOOD = new CloseReason(1008, "Too many messages before authentication");
+
     private CloseCodes() {
     }
 }

@@ -176,6 +176,11 @@ public class ConnectionRegistry {
         return feeds;
     }
 
+    /** Whether a connection with this id is registered. */
+    public boolean hasSession(String id) {
+        return sessions.containsKey(id);
+    }
+
     public int connectionCount() {
         return sessions.size();
     }

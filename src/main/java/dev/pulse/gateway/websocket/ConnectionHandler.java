@@ -12,6 +12,7 @@ import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.ClientCommand;
 import dev.pulse.gateway.protocol.ClientMessageParser;
+import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.ErrorCode;
 import dev.pulse.gateway.protocol.Identifiers;
 import dev.pulse.gateway.protocol.ProtocolException;
@@ -28,6 +29,7 @@ import dev.pulse.gateway.telemetry.TelemetryService;
 
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.http.HttpClosedException;
 
 /**
  * What every Pulse endpoint does with a connection: authenticate it, turn its frames into commands and its commands
@@ -46,11 +48,12 @@ public class ConnectionHandler {
     private final TelemetryService telemetry;
     private final AlertService alerts;
     private final GatewayMetrics metrics;
+    private final OpeningConnections opening;
     private final Clock clock = Clock.systemUTC();
 
     public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
             ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,
-            GatewayMetrics metrics) {
+            GatewayMetrics metrics, OpeningConnections opening) {
         this.verifier = verifier;
         this.registry = registry;
         this.parser = parser;
@@ -59,6 +62,7 @@ public class ConnectionHandler {
         this.telemetry = telemetry;
         this.alerts = alerts;
         this.metrics = metrics;
+        this.opening = opening;
     }
 
     /**
@@ -68,6 +72,7 @@ public class ConnectionHandler {
      * @param requestedId a connection id the client asked for ({@code /ws?client_id=}); used when valid and free
      */
     public void open(WebSocketConnection connection, String endpoint, Optional<String> requestedId) {
+        opening.begin(connection.id());
         GatewayPrincipal principal;
         try {
             principal = verifier.verify(HandshakeTokens.token(connection.handshakeRequest()));
@@ -76,6 +81,7 @@ public class ConnectionHandler {
             LOG.infof("Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
                     failure.closeReason().getCode(), failure.metricReason());
             connection.close(failure.closeReason()).await().indefinitely();
+            opening.forget(connection.id());
             return;
         }
         GatewaySession session = registry.register(connection, principal, endpoint,
@@ -83,20 +89,36 @@ public class ConnectionHandler {
         if (connection.isClosed()) {
             // The client left while we verified its token; the close callback may have found nothing to clean up.
             registry.unregister(session);
+            opening.forget(connection.id());
             return;
         }
         metrics.connectionOpened(endpoint);
         LOG.infof("Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(),
                 principal.tenant(), principal.subject(), principal.role(), endpoint);
+        if (!opening.settle(connection.id(), frame -> handle(session, frame))) {
+            closeForEarlyFlood(connection);
+        }
     }
 
     /** Handles one text frame. Non-blocking; a bad frame gets an error message and the connection stays open. */
     public void text(WebSocketConnection connection, String frame) {
         Optional<GatewaySession> found = registry.session(connection);
-        if (found.isEmpty()) {
-            return;
+        if (found.isEmpty() || opening.isOpening(connection.id())) {
+            switch (opening.offer(connection.id(), frame)) {
+                case HELD:
+                    return;
+                case OVERFLOW:
+                    closeForEarlyFlood(connection);
+                    return;
+                case HANDLE_NOW:
+                    found = registry.session(connection);
+                    break;
+            }
         }
-        GatewaySession session = found.get();
+        found.ifPresent(session -> handle(session, frame));
+    }
+
+    private void handle(GatewaySession session, String frame) {
         session.countReceived();
         try {
             dispatch(session, parser.parse(frame));
@@ -116,6 +138,7 @@ public class ConnectionHandler {
 
     /** Removes everything the connection held, whatever ended it. */
     public void closed(WebSocketConnection connection, CloseReason reason) {
+        opening.forget(connection.id());
         registry.session(connection).ifPresent(session -> {
             registry.unregister(session);
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
@@ -125,8 +148,19 @@ public class ConnectionHandler {
         });
     }
 
+    private void closeForEarlyFlood(WebSocketConnection connection) {
+        LOG.infof("Connection %s closed: more than %d messages before authentication completed", connection.id(),
+                OpeningConnections.MAX_EARLY_FRAMES);
+        connection.close(CloseCodes.EARLY_FLOOD).subscribe().with(ignored -> { }, failure -> { });
+    }
+
     /** Logs a failure in a callback without taking the server down; the connection stays as it is. */
     public void failed(WebSocketConnection connection, Throwable failure) {
+        if (failure instanceof HttpClosedException) {
+            // A client that vanished without a close handshake: ordinary on mobile networks; the close path cleans up.
+            LOG.debugf("Connection %s dropped: %s", connection.id(), failure.getMessage());
+            return;
+        }
         LOG.warnf(failure, "Unexpected failure on connection %s", connection.id());
         registry.session(connection).ifPresent(session -> delivery.send(session,
                 messages.error(ErrorCode.INTERNAL_ERROR, "The request could not be handled; try again")));

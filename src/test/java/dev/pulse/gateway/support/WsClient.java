@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -32,6 +33,8 @@ public final class WsClient implements AutoCloseable {
     }
 
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+    /** Received messages a wait passed over; only the test thread touches it. */
+    private final List<JsonNode> backlog = new ArrayList<>();
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
     private final WebSocket socket;
 
@@ -65,22 +68,31 @@ public final class WsClient implements AutoCloseable {
         return await(message -> true);
     }
 
-    /** Waits for the first message matching {@code condition}, skipping (and keeping count of) others. */
+    /**
+     * Waits for the first message matching {@code condition}. Messages that do not match stay queued, in order, for
+     * later waits: pushes of different kinds may arrive in any order.
+     */
     public JsonNode await(Predicate<JsonNode> condition) {
+        for (Iterator<JsonNode> it = backlog.iterator(); it.hasNext();) {
+            JsonNode message = it.next();
+            if (condition.test(message)) {
+                it.remove();
+                return message;
+            }
+        }
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        List<JsonNode> skipped = new ArrayList<>();
         try {
             while (true) {
                 long left = deadline - System.nanoTime();
                 JsonNode message = left > 0 ? messages.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (message == null) {
                     throw new AssertionError("No matching message within " + TIMEOUT + "; received instead: "
-                            + skipped + (closed.isDone() ? "; closed " + closed.join() : ""));
+                            + backlog + (closed.isDone() ? "; closed " + closed.join() : ""));
                 }
                 if (condition.test(message)) {
                     return message;
                 }
-                skipped.add(message);
+                backlog.add(message);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -95,7 +107,8 @@ public final class WsClient implements AutoCloseable {
 
     /** Messages received and not consumed yet, without waiting. */
     public List<JsonNode> drain() {
-        List<JsonNode> pending = new ArrayList<>();
+        List<JsonNode> pending = new ArrayList<>(backlog);
+        backlog.clear();
         messages.drainTo(pending);
         return pending;
     }

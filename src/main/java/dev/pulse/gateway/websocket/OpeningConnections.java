@@ -1,0 +1,108 @@
+package dev.pulse.gateway.websocket;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Holds the frames a client sends while its token is still being verified. websockets-next runs {@code @OnOpen}
+ * outside the per-connection ordering of message callbacks, so a client that subscribes right after connecting can
+ * have its frame handled before the connection is registered. Those frames wait here and are replayed, in order, once
+ * the connection is registered; nothing a client sends is dropped for arriving early.
+ */
+@ApplicationScoped
+public class OpeningConnections {
+
+    /** Frames one connection may send before authentication completes; past that the connection is abusive. */
+    static final int MAX_EARLY_FRAMES = 32;
+
+    private static final class Pending {
+        final List<String> frames = new ArrayList<>();
+        boolean settled;
+        boolean overflowed;
+    }
+
+    /** What happened to a frame offered while the connection may still be opening. */
+    enum Offer {
+        /** Held; it will be replayed after registration. */
+        HELD,
+        /** The connection is settled (or was never opening): handle the frame now. */
+        HANDLE_NOW,
+        /** Too many early frames: the connection must be closed. */
+        OVERFLOW
+    }
+
+    private final Map<String, Pending> opening = new ConcurrentHashMap<>();
+
+    /** Marks a connection as opening. Called first thing in {@code @OnOpen}. */
+    void begin(String connectionId) {
+        opening.computeIfAbsent(connectionId, id -> new Pending());
+    }
+
+    /**
+     * Offers a frame of a connection that has no session yet or is still replaying. Creates the opening state when the
+     * frame beat {@code @OnOpen} itself.
+     */
+    Offer offer(String connectionId, String frame) {
+        Pending pending = opening.computeIfAbsent(connectionId, id -> new Pending());
+        synchronized (pending) {
+            if (pending.settled) {
+                return Offer.HANDLE_NOW;
+            }
+            if (pending.frames.size() >= MAX_EARLY_FRAMES) {
+                pending.overflowed = true;
+                return Offer.OVERFLOW;
+            }
+            pending.frames.add(frame);
+            return Offer.HELD;
+        }
+    }
+
+    /** Whether a frame of this connection must go through {@link #offer} to keep its order. */
+    boolean isOpening(String connectionId) {
+        return opening.containsKey(connectionId);
+    }
+
+    /**
+     * Replays the held frames in order, then settles the connection so later frames are handled directly. Frames that
+     * arrive during the replay are replayed too. Returns false when the client overflowed the early-frame bound.
+     */
+    boolean settle(String connectionId, Consumer<String> handler) {
+        Pending pending = opening.get(connectionId);
+        if (pending == null) {
+            return true;
+        }
+        while (true) {
+            List<String> batch;
+            synchronized (pending) {
+                if (pending.overflowed) {
+                    pending.settled = true;
+                    pending.frames.clear();
+                    return false;
+                }
+                if (pending.frames.isEmpty()) {
+                    pending.settled = true;
+                    opening.remove(connectionId, pending);
+                    return true;
+                }
+                batch = new ArrayList<>(pending.frames);
+                pending.frames.clear();
+            }
+            batch.forEach(handler);
+        }
+    }
+
+    /** Forgets a connection that ended or was rejected. */
+    void forget(String connectionId) {
+        opening.remove(connectionId);
+    }
+
+    /** Connections whose opening state is held; zero when nothing leaks. */
+    public int size() {
+        return opening.size();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.pulse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Endpoints;
+import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.Meters;
+import dev.pulse.gateway.support.Stack;
+import dev.pulse.gateway.support.Tokens;
+import dev.pulse.gateway.support.WsClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Work grows with what is watched, not with who watches: 50 clients of one tenant on one device and on alerts cost one
+ * InfluxDB query and one PostgreSQL query per poll cycle, counted by Pulse's own meters.
+ */
+@QuarkusTest
+class QueryCountTest {
+
+    private static final int CLIENTS = 50;
+    private static final int CYCLES = 4;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    ConnectionRegistry registry;
+
+    @BeforeEach
+    void startQuiet() {
+        Quiet.awaitEmpty(registry);
+    }
+
+    @Test
+    void fiftyWatchersOfOneDeviceCostOneQueryPerSourcePerCycle() {
+        String tenant = Tokens.newTenant();
+        Stack.writeInflux("telemetry,tenant_id=" + Stack.tag(tenant) + ",device_id=shared value=1 "
+                + Stack.nanos(Instant.now()));
+        Stack.insertAlert(tenant, "shared", "T", "OPEN", "one");
+        List<WsClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < CLIENTS; i++) {
+                WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)));
+                clients.add(client);
+                client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"shared\"}");
+                client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
+            }
+            for (WsClient client : clients) {
+                client.awaitType("telemetry");
+                client.awaitType("alerts");
+            }
+            assertThat(registry.deviceSubscriptionCount()).isEqualTo(CLIENTS);
+
+            double influxCycles = Meters.influxCycles(meters);
+            double influxQueries = Meters.influxQueries(meters);
+            double pgCycles = Meters.postgresCycles(meters);
+            double pgQueries = Meters.postgresQueries(meters);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Meters.influxCycles(meters) >= influxCycles + CYCLES
+                    && Meters.postgresCycles(meters) >= pgCycles + CYCLES);
+            double cyclesInflux = Meters.influxCycles(meters) - influxCycles;
+            double cyclesPg = Meters.postgresCycles(meters) - pgCycles;
+            // One query per cycle; a cycle running while the counters are read may add one.
+            assertThat(Meters.influxQueries(meters) - influxQueries).isBetween(cyclesInflux - 1, cyclesInflux + 1);
+            assertThat(Meters.postgresQueries(meters) - pgQueries).isBetween(cyclesPg - 1, cyclesPg + 1);
+        } finally {
+            clients.forEach(WsClient::close);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.pulse.gateway.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.pulse.gateway.security.GatewayPrincipal;
+
+/** The per-subscriber watermark: each point reaches each subscriber once, older points never. */
+class DeviceWatchTest {
+
+    private final List<String> sent = new ArrayList<>();
+    private final GatewaySession first = session("first");
+    private final GatewaySession second = session("second");
+
+    @Test
+    void sendsEachPointOncePerSubscriberAndNeverAnOlderOne() {
+        DeviceWatch watch = new DeviceWatch("t", "d");
+        watch.add(first);
+        DeviceWatch.LatestPoint p1 = new DeviceWatch.LatestPoint(Instant.ofEpochSecond(10), "p1");
+        watch.publish(p1, (s, m) -> sent.add(s.id() + ":" + m));
+        watch.publish(p1, (s, m) -> sent.add(s.id() + ":" + m));
+        watch.add(second);
+        watch.catchUp(second, (s, m) -> sent.add(s.id() + ":" + m));
+        watch.catchUp(second, (s, m) -> sent.add(s.id() + ":" + m));
+        watch.publish(new DeviceWatch.LatestPoint(Instant.ofEpochSecond(5), "old"), (s, m) -> sent.add(s.id() + ":" + m));
+        watch.publish(new DeviceWatch.LatestPoint(Instant.ofEpochSecond(20), "p2"), (s, m) -> sent.add(s.id() + ":" + m));
+
+        assertThat(sent).containsExactlyInAnyOrder("first:p1", "second:p1", "first:p2", "second:p2");
+        assertThat(watch.latest().message()).isEqualTo("p2");
+        assertThat(watch.isNewer(Instant.ofEpochSecond(20))).isFalse();
+    }
+
+    @Test
+    void initialReadIsClaimedOnce() {
+        DeviceWatch watch = new DeviceWatch("t", "d");
+        assertThat(watch.claimInitialRead()).isTrue();
+        assertThat(watch.claimInitialRead()).isFalse();
+    }
+
+    private static GatewaySession session(String id) {
+        return new GatewaySession(id, null, new GatewayPrincipal("t", id, "customer_viewer", null), "api_v2",
+                Instant.EPOCH);
+    }
+}

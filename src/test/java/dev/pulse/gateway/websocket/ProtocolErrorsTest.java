@@ -1,0 +1,120 @@
+package dev.pulse.gateway.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Endpoints;
+import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.Tokens;
+import dev.pulse.gateway.support.WsClient;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Bad frames get a clear error with a machine code, and the connection keeps working afterwards. */
+@QuarkusTest
+class ProtocolErrorsTest {
+
+    @Inject
+    ConnectionRegistry registry;
+
+    @BeforeEach
+    void startQuiet() {
+        Quiet.awaitEmpty(registry);
+    }
+
+    @Test
+    void everyMalformedFrameGetsItsErrorAndTheConnectionSurvives() {
+        Map<String, String> frames = new java.util.LinkedHashMap<>();
+        frames.put("{not json", "malformed_json");
+        frames.put("", "malformed_json");
+        frames.put("[1,2,3]", "invalid_message");
+        frames.put("\"subscribe\"", "invalid_message");
+        frames.put("42", "invalid_message");
+        frames.put("{}", "missing_action");
+        frames.put("{\"action\":7}", "missing_action");
+        frames.put("{\"action\":\"dance\"}", "unknown_action");
+        frames.put("{\"action\":\"subscribe\"}", "unknown_type");
+        frames.put("{\"action\":\"subscribe\",\"type\":\"weather\"}", "unknown_type");
+        frames.put("{\"action\":\"unsubscribe\",\"type\":null}", "unknown_type");
+        frames.put("{\"action\":\"subscribe\",\"type\":\"device\"}", "invalid_device_id");
+        frames.put("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"\"}", "invalid_device_id");
+        frames.put("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":12}", "invalid_device_id");
+        frames.put("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"" + "d".repeat(129) + "\"}",
+                "invalid_device_id");
+        frames.put("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"a b\"}", "invalid_device_id");
+        frames.put("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"x'y\"}", "invalid_device_id");
+
+        try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
+            for (Map.Entry<String, String> frame : frames.entrySet()) {
+                JsonNode error = client.send(frame.getKey()).next();
+                assertThat(error.path("type").asText()).as(frame.getKey()).isEqualTo("error");
+                assertThat(error.path("code").asText()).as(frame.getKey()).isEqualTo(frame.getValue());
+                assertThat(error.path("message").asText()).as(frame.getKey()).isNotBlank();
+            }
+            client.sendBinary(new byte[] { 1, 2, 3 });
+            assertThat(client.next().path("code").asText()).isEqualTo("binary_not_supported");
+
+            // Still serving: a ping and a subscription work after all of that.
+            assertThat(client.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+            assertThat(client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-9\"}").next()
+                    .path("type").asText()).isEqualTo("subscribed");
+            assertThat(client.isClosedByServer()).isFalse();
+            assertThat(registry.deviceSubscriptionCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredAndRepeatedSubscribesAreIdempotent() {
+        try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
+            String subscribe = "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-1\",\"extra\":{\"a\":1}}";
+            client.send(subscribe).awaitType("subscribed");
+            client.send(subscribe).awaitType("subscribed");
+            client.send("{\"action\":\"subscribe\",\"type\":\"alerts\",\"room\":\"ignored\"}").awaitType("subscribed");
+            client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+            assertThat(registry.deviceSubscriptionCount()).isEqualTo(1);
+            assertThat(registry.alertSubscriptionCount()).isEqualTo(1);
+
+            client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}")
+                    .awaitType("unsubscribed");
+            client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}")
+                    .awaitType("unsubscribed");
+            assertThat(registry.deviceSubscriptionCount()).isZero();
+        }
+    }
+
+    @Test
+    void framesSentTheMomentTheSocketOpensAreAllAnsweredInOrder() {
+        for (int round = 0; round < 10; round++) {
+            try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
+                for (int i = 0; i < 10; i++) {
+                    client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"d" + i + "\"}");
+                }
+                for (int i = 0; i < 10; i++) {
+                    JsonNode reply = client.awaitType("subscribed");
+                    assertThat(reply.path("device_id").asText()).isEqualTo("d" + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void wsEndpointUsesAValidFreeClientIdAsConnectionId() {
+        String tenant = Tokens.newTenant();
+        String clientId = "dashboard-" + System.nanoTime();
+        java.net.URI uri = java.net.URI.create(Endpoints.ws(Tokens.valid(tenant)) + "&client_id=" + clientId);
+        try (WsClient first = WsClient.connect(uri); WsClient second = WsClient.connect(uri)) {
+            first.send("{\"action\":\"ping\"}").next();
+            second.send("{\"action\":\"ping\"}").next();
+            assertThat(registry.connectionCount()).isEqualTo(2);
+            assertThat(registry.hasSession(clientId)).isTrue();
+        }
+    }
+}
