@@ -36,7 +36,8 @@ public class DevTokenResource {
     public String token(@QueryParam("tenant") @DefaultValue("demo") String tenant,
             @QueryParam("role") @DefaultValue("customer_admin") String role,
             @QueryParam("subject") @DefaultValue("developer") String subject,
-            @QueryParam("ttl") @DefaultValue("PT12H") Duration ttl) {
+            @QueryParam("ttl_minutes") @DefaultValue("720") int ttlMinutes) {
+        Duration ttl = Duration.ofMinutes(Math.max(1, Math.min(ttlMinutes, 7 * 24 * 60)));
         return Jwt.issuer(issuer)
                 .subject(subject)
                 .claim(config.auth().tenantClaim(), tenant)

@@ -5,6 +5,7 @@ import java.time.Duration;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import io.quarkus.runtime.Startup;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,8 +13,10 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Pulse's own meters, all under {@code pulse_}. Labels are bounded: sources, endpoints, close codes and failure
- * reasons, never devices, tenants or connections. The README's metrics table documents each one.
+ * reasons, never devices, tenants or connections. The README's metrics table documents each one. Created at start-up
+ * so the gauges are scraped from the first request, before any client connects.
  */
+@Startup
 @ApplicationScoped
 public class GatewayMetrics {
 
