@@ -62,6 +62,8 @@ ensure_prerequisites() {
   fi
 }
 
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # --- PostgreSQL --------------------------------------------------------------------------------------------------
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the 'postgres' user. Its data folder must be
 # reachable by that user; when the project sits somewhere it cannot enter (a 0700 home), the cluster goes to
@@ -110,6 +112,9 @@ full_page_writes = off
 EOF
   fi
   if pg_is_up; then return; fi
+  if port_in_use "$PG_PORT"; then
+    die "port $PG_PORT is taken by another process (another checkout's stack? run its 'scripts/stack.sh down', or set PULSE_PG_PORT)"
+  fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null \
     || { tail -n 20 "$dir/server.log" >&2; die "PostgreSQL did not start"; }
