@@ -61,11 +61,14 @@ class AuthenticationTest {
                 Tokens.claims(tenant, "customer_admin").claim("nbf", Instant.now().plusSeconds(600).getEpochSecond())
                         .sign(),
                 Tokens.claims(tenant, "customer_admin").issuer("https://someone-else.example").sign(),
+                Tokens.claims(tenant, "customer_admin").audience("some-other-service").sign(),
+                Jwt.issuer(Tokens.ISSUER).subject("no-audience").claim("tenant_id", tenant)
+                        .claim("role", "customer_admin").expiresIn(600).sign(),
                 Tokens.claims(tenant, "customer_admin").jws().sign(foreignKey()),
                 tampered(Tokens.valid(tenant)),
                 unsigned(tenant),
-                Jwt.claims().issuer(Tokens.ISSUER).claim("tenant_id", tenant).claim("role", "customer_admin")
-                        .expiresIn(600).jws().algorithm(io.smallrye.jwt.algorithm.SignatureAlgorithm.HS256)
+                Jwt.claims().issuer(Tokens.ISSUER).audience(Tokens.AUDIENCE).claim("tenant_id", tenant)
+                        .claim("role", "customer_admin").expiresIn(600).jws().algorithm(io.smallrye.jwt.algorithm.SignatureAlgorithm.HS256)
                         .sign(hmacKeyFromPublicKey()));
         for (String token : invalid) {
             assertRejected(Endpoints.apiV2(token), INVALID);
@@ -77,14 +80,14 @@ class AuthenticationTest {
     void tokensWithoutTenantOrAllowedRoleAreClosedWith4003() {
         String tenant = Tokens.newTenant();
         List<String> unauthorized = List.of(
-                Jwt.issuer(Tokens.ISSUER).subject("u").claim("role", "customer_admin").expiresIn(600).sign(),
-                Jwt.issuer(Tokens.ISSUER).subject("u").claim("tenant_id", 42).claim("role", "customer_admin")
+                Tokens.base().claim("role", "customer_admin").expiresIn(600).sign(),
+                Tokens.base().claim("tenant_id", 42).claim("role", "customer_admin")
                         .expiresIn(600).sign(),
-                Jwt.issuer(Tokens.ISSUER).subject("u").claim("tenant_id", "").claim("role", "customer_admin")
+                Tokens.base().claim("tenant_id", "").claim("role", "customer_admin")
                         .expiresIn(600).sign(),
                 Tokens.claims(tenant, "platform_root").sign(),
-                Jwt.issuer(Tokens.ISSUER).subject("u").claim("tenant_id", tenant).expiresIn(600).sign(),
-                Jwt.issuer(Tokens.ISSUER).subject("u").claim("tenant_id", tenant).groups("guest").expiresIn(600)
+                Tokens.base().claim("tenant_id", tenant).expiresIn(600).sign(),
+                Tokens.base().claim("tenant_id", tenant).groups("guest").expiresIn(600)
                         .sign());
         for (String token : unauthorized) {
             assertRejected(Endpoints.apiV2(token), UNAUTHORIZED);
@@ -98,7 +101,7 @@ class AuthenticationTest {
         try (WsClient query = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)));
                 WsClient header = WsClient.connect(Endpoints.apiV2(null),
                         Map.of("Authorization", "Bearer " + Tokens.valid(tenant)));
-                WsClient groups = WsClient.connect(Endpoints.ws(Jwt.issuer(Tokens.ISSUER).subject("g")
+                WsClient groups = WsClient.connect(Endpoints.ws(Tokens.base()
                         .claim("tenant_id", tenant).groups(java.util.Set.of("customer_admin")).expiresIn(600)
                         .sign()))) {
             for (WsClient client : List.of(query, header, groups)) {
@@ -136,7 +139,8 @@ class AuthenticationTest {
     private static String unsigned(String tenant) {
         Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
         String header = encoder.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String payload = encoder.encodeToString(("{\"iss\":\"" + Tokens.ISSUER + "\",\"tenant_id\":\"" + tenant
+        String payload = encoder.encodeToString(("{\"iss\":\"" + Tokens.ISSUER + "\",\"aud\":\"" + Tokens.AUDIENCE
+                + "\",\"tenant_id\":\"" + tenant
                 + "\",\"role\":\"customer_admin\",\"exp\":" + (Instant.now().getEpochSecond() + 600) + "}")
                 .getBytes(StandardCharsets.UTF_8));
         return header + "." + payload + ".";

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
- * Makes sure the real PostgreSQL and InfluxDB servers of the test profile are up (scripts/stack.sh up test), so the
+ * Makes sure the real PostgreSQL and InfluxDB servers of the test profile are up (src/scripts/stack.sh up test), so the
  * tests also run from an IDE or a bare {@code ./mvnw test}. Idempotent and quick when they already run.
  */
 public class LocalStack implements QuarkusTestResourceLifecycleManager {
@@ -26,11 +26,11 @@ public class LocalStack implements QuarkusTestResourceLifecycleManager {
     }
 
     public static synchronized void ensureUp() {
-        Path script = projectRoot().resolve("scripts/stack.sh");
+        Path script = projectRoot().resolve("src/scripts/stack.sh");
         try {
             Process process = new ProcessBuilder("bash", script.toString(), "up", "test").inheritIO().start();
             if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IllegalStateException("scripts/stack.sh up test failed; see its output above");
+                throw new IllegalStateException("src/scripts/stack.sh up test failed; see its output above");
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + script, e);
@@ -42,11 +42,11 @@ public class LocalStack implements QuarkusTestResourceLifecycleManager {
 
     static Path projectRoot() {
         Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("scripts/stack.sh"))) {
+        while (dir != null && !Files.exists(dir.resolve("src/scripts/stack.sh"))) {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("scripts/stack.sh not found above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException("src/scripts/stack.sh not found above " + Path.of("").toAbsolutePath());
         }
         return dir;
     }

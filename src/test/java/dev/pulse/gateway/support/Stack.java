@@ -20,7 +20,7 @@ import java.util.List;
 /**
  * Direct access to the test stack's real servers with their admin accounts, the way other services would write:
  * telemetry into InfluxDB (line protocol over HTTP), alerts into PostgreSQL (as the superuser, bypassing RLS).
- * Defaults match scripts/stack.sh; the PULSE_STACK_* variables override them.
+ * Defaults match src/scripts/stack.sh; the PULSE_STACK_* variables override them.
  */
 public final class Stack {
 

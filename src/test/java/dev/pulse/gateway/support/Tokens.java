@@ -11,6 +11,8 @@ import io.smallrye.jwt.build.JwtClaimsBuilder;
 public final class Tokens {
 
     public static final String ISSUER = "https://pulse.test/issuer";
+    /** The test profile requires this audience (mp.jwt.verify.audiences). */
+    public static final String AUDIENCE = "pulse-gateway";
 
     private Tokens() {
     }
@@ -20,9 +22,14 @@ public final class Tokens {
         return "tenant-" + UUID.randomUUID();
     }
 
+    /** Issuer, audience, subject and lifetime right; no tenant or role yet. */
+    public static JwtClaimsBuilder base() {
+        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject("user-" + UUID.randomUUID()).issuedAt(Instant.now())
+                .expiresIn(Duration.ofMinutes(30));
+    }
+
     public static JwtClaimsBuilder claims(String tenant, String role) {
-        return Jwt.issuer(ISSUER).subject("user-" + UUID.randomUUID()).claim("tenant_id", tenant).claim("role", role)
-                .issuedAt(Instant.now()).expiresIn(Duration.ofMinutes(30));
+        return base().claim("tenant_id", tenant).claim("role", role);
     }
 
     public static String valid(String tenant) {

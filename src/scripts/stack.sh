@@ -2,16 +2,16 @@
 # Local PostgreSQL and InfluxDB for Pulse: installs what is missing (Debian, as root), starts both on loopback with
 # their data under one folder, and creates the databases, schema and users. Idempotent: run it as often as you like.
 #
-#   scripts/stack.sh up [dev|test]     start both servers, prepare the dev (default) or test databases
-#   scripts/stack.sh down              stop both servers (data is kept)
-#   scripts/stack.sh start-postgres | stop-postgres | start-influx | stop-influx
-#   scripts/stack.sh env [dev|test]    print the environment a Pulse process needs to reach this stack
+#   src/scripts/stack.sh up [dev|test]     start both servers, prepare the dev (default) or test databases
+#   src/scripts/stack.sh down              stop both servers (data is kept)
+#   src/scripts/stack.sh start-postgres | stop-postgres | start-influx | stop-influx
+#   src/scripts/stack.sh env [dev|test]    print the environment a Pulse process needs to reach this stack
 #
 # Everything lives under PULSE_DATA_DIR (default: .pulse in the project). Ports and passwords below are for this
 # local, loopback-only stack; production settings come from the environment (see README, "Configuration").
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DATA=${PULSE_DATA_DIR:-$ROOT/.pulse}
 PG_PORT=${PULSE_PG_PORT:-15432}
 INFLUX_PORT=${PULSE_INFLUX_PORT:-18086}
@@ -113,7 +113,7 @@ EOF
   fi
   if pg_is_up; then return; fi
   if port_in_use "$PG_PORT"; then
-    die "port $PG_PORT is taken by another process (another checkout's stack? run its 'scripts/stack.sh down', or set PULSE_PG_PORT)"
+    die "port $PG_PORT is taken by another process (another checkout's stack? run its 'src/scripts/stack.sh down', or set PULSE_PG_PORT)"
   fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null \

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs Pulse in dev mode on :8080 with everything it needs: starts the local PostgreSQL (with the schema) and
-# InfluxDB (scripts/stack.sh), creates a dev signing key, prints how to connect with a dev token, then starts
+# InfluxDB (src/scripts/stack.sh), creates a dev signing key, prints how to connect with a dev token, then starts
 # Quarkus dev mode (live reload; press q to quit). Safe to run again.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
-source "$ROOT/scripts/prerequisites.sh"
+source "$ROOT/src/scripts/prerequisites.sh"
 require_java
 
-"$ROOT/scripts/stack.sh" up dev
+"$ROOT/src/scripts/stack.sh" up dev
 
 KEYS=${PULSE_DEV_KEYS_DIR:-$ROOT/.pulse/dev-keys}
 if [ ! -f "$KEYS/private.pem" ]; then
