@@ -105,6 +105,24 @@ public final class WsClient implements AutoCloseable {
         return await(message -> type.equals(message.path("type").asText()));
     }
 
+    /**
+     * Sends a ping and returns every message that arrived before its pong. A connection's frames are ordered, so
+     * anything the server queued for this client before the ping is in the list: the way to prove a push did NOT
+     * happen without sleeping.
+     */
+    public List<JsonNode> everythingBeforePong() {
+        send("{\"action\":\"ping\"}");
+        List<JsonNode> before = new ArrayList<>();
+        await(message -> {
+            if ("pong".equals(message.path("type").asText())) {
+                return true;
+            }
+            before.add(message);
+            return false;
+        });
+        return before;
+    }
+
     /** Messages received and not consumed yet, without waiting. */
     public List<JsonNode> drain() {
         List<JsonNode> pending = new ArrayList<>(backlog);
