@@ -116,7 +116,7 @@ class SeedScenarioTest {
 
         // Disconnecting leaves nothing behind.
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.connectionCount() == 0
-                && registry.watchingTenantCount() == 0);
+                && registry.tenantCount() == 0);
     }
 
     @Test

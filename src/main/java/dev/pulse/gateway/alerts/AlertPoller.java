@@ -2,13 +2,14 @@ package dev.pulse.gateway.alerts;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.observability.SourceHealth;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -30,47 +31,39 @@ public class AlertPoller {
     private final ConnectionRegistry registry;
     private final AlertService alerts;
     private final GatewayMetrics metrics;
-    private volatile boolean sourceFailing;
+    private final SourceHealth health;
 
-    public AlertPoller(ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics) {
+    public AlertPoller(ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics, SourceHealth health) {
         this.registry = registry;
         this.alerts = alerts;
         this.metrics = metrics;
+        this.health = health;
     }
 
     @Scheduled(identity = "alert-poller", every = "${pulse.alerts.poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> poll() {
         List<AlertFeed> feeds = registry.alertFeeds();
+        long started = System.nanoTime();
         if (feeds.isEmpty()) {
+            metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started), true);
             return Uni.createFrom().voidItem();
         }
-        long started = System.nanoTime();
-        AtomicBoolean failed = new AtomicBoolean();
+        AtomicReference<String> failure = new AtomicReference<>();
         return Multi.createFrom().iterable(feeds)
-                .onItem().transformToUni(feed -> alerts.refresh(feed).onFailure().recoverWithUni(failure -> {
-                    failed.set(true);
+                .onItem().transformToUni(feed -> alerts.refresh(feed).onFailure().recoverWithUni(error -> {
+                    failure.compareAndSet(null, String.valueOf(error.getMessage()));
                     metrics.pollFailure(GatewayMetrics.POSTGRESQL);
-                    if (!sourceFailing) {
-                        LOG.warnf("Alert poll failed: %s", failure.getMessage());
-                    }
+                    LOG.debugf("Alert poll of a tenant failed: %s", error.getMessage());
                     return Uni.createFrom().voidItem();
                 }))
                 .merge(CONCURRENT_TENANTS)
                 .collect().last()
                 .invoke(() -> {
-                    metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started));
-                    reportHealth(failed.get());
+                    metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started),
+                            failure.get() == null);
+                    health.report(GatewayMetrics.POSTGRESQL, failure.get() != null, failure.get());
                 })
                 .replaceWithVoid();
-    }
-
-    private void reportHealth(boolean failed) {
-        if (failed && !sourceFailing) {
-            sourceFailing = true;
-        } else if (!failed && sourceFailing) {
-            sourceFailing = false;
-            LOG.info("Alert poll recovered");
-        }
     }
 }

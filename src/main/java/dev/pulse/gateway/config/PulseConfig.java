@@ -27,6 +27,15 @@ public interface PulseConfig {
     /** Who may connect. */
     Auth auth();
 
+    /** Events published to rooms and tenants. */
+    Events events();
+
+    /** {@code GET /ws/stats}. */
+    Stats stats();
+
+    /** Pulse's own meters. */
+    Metrics metrics();
+
     interface Influx {
         /** Base URL of the InfluxDB 1.x HTTP API (InfluxQL, {@code POST /query}). */
         @WithDefault("http://localhost:8086")
@@ -112,5 +121,38 @@ public interface PulseConfig {
         /** Roles that may open a WebSocket connection. */
         @WithDefault("customer_admin,customer_viewer")
         List<String> roles();
+    }
+
+    interface Events {
+        /** Roles whose tokens may publish with {@code POST /ws/broadcast}. The token's tenant is the target. */
+        @WithDefault("service")
+        List<String> publisherRoles();
+
+        /** Largest {@code POST /ws/broadcast} body, in bytes. */
+        @WithDefault("65536")
+        int maxPayloadBytes();
+
+        /** {@code source} of a broadcast event whose request names none. */
+        @WithDefault("api_server")
+        String defaultSource();
+    }
+
+    interface Stats {
+        /** Roles that may read their own tenant's statistics. */
+        @WithDefault("customer_admin")
+        List<String> tenantAdminRoles();
+
+        /** Role that may read every tenant's statistics; its token needs no tenant. */
+        @WithDefault("platform_admin")
+        String platformAdminRole();
+    }
+
+    interface Metrics {
+        /**
+         * Adds a {@code tenant} label to the per-connection and per-message counters. Off by default: with many
+         * tenants it multiplies the series Prometheus stores.
+         */
+        @WithDefault("false")
+        boolean tenantLabels();
     }
 }

@@ -5,11 +5,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.registry.GatewaySession;
 
 /**
- * Writes finished text frames to connections. Never blocks: the write is queued on the connection's event loop and
- * its outcome is counted. Callers serialize a message once and pass the same text for every target.
+ * Writes finished frames to connections. Never blocks: the write is queued on the connection's event loop and its
+ * outcome is counted. Callers build a message once and pass the same {@link OutboundMessage} for every target.
  */
 @ApplicationScoped
 public class Delivery {
@@ -22,14 +23,14 @@ public class Delivery {
         this.metrics = metrics;
     }
 
-    public void send(GatewaySession session, String message) {
+    public void send(GatewaySession session, OutboundMessage message) {
         if (session.isClosed()) {
             return;
         }
-        session.connection().sendText(message).subscribe().with(
+        session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
                     session.countSent();
-                    metrics.messageSent();
+                    metrics.messageSent(message, session.tenant());
                 },
                 failure -> {
                     metrics.sendFailure();

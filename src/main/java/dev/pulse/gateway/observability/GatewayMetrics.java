@@ -1,20 +1,29 @@
 package dev.pulse.gateway.observability;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import io.quarkus.runtime.Startup;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 
 /**
- * Pulse's own meters, all under {@code pulse_}. Labels are bounded: sources, endpoints, close codes and failure
- * reasons, never devices, tenants or connections. The README's metrics table documents each one. Created at start-up
- * so the gauges are scraped from the first request, before any client connects.
+ * Pulse's own meters, all under {@code pulse_}. Labels are bounded: endpoints, message types, close codes, sources and
+ * failure reasons, never devices, rooms or connections; tenants only with {@code pulse.metrics.tenant-labels}. The
+ * README's metrics table documents each one. Created at start-up so the gauges are scraped before any client
+ * connects; the counters on per-message paths are registered once, not looked up per message.
  */
 @Startup
 @ApplicationScoped
@@ -22,32 +31,71 @@ public class GatewayMetrics {
 
     public static final String INFLUXDB = "influxdb";
     public static final String POSTGRESQL = "postgresql";
+    public static final String[] ENDPOINTS = { "api_v2", "ws", "rooms" };
 
     private final MeterRegistry registry;
-    private final Counter messagesSent;
+    private final boolean tenantLabels;
+    private final Map<OutboundMessage.Kind, Counter> sentByKind = new EnumMap<>(OutboundMessage.Kind.class);
+    private final Counter bytesSent;
     private final Counter sendFailures;
+    private final DistributionSummary broadcastRecipients;
+    private final Map<String, AtomicLong> lastPollSuccess = new ConcurrentHashMap<>();
 
-    public GatewayMetrics(MeterRegistry registry, ConnectionRegistry connections) {
+    public GatewayMetrics(MeterRegistry registry, ConnectionRegistry connections, PulseConfig config) {
         this.registry = registry;
-        this.messagesSent = Counter.builder("pulse.messages.sent")
-                .description("Messages sent to clients").register(registry);
+        this.tenantLabels = config.metrics().tenantLabels();
+        for (OutboundMessage.Kind kind : OutboundMessage.Kind.values()) {
+            sentByKind.put(kind, sentCounter(kind, Tags.empty()));
+        }
+        this.bytesSent = Counter.builder("pulse.sent").baseUnit("bytes")
+                .description("Bytes of messages written to clients").register(registry);
         this.sendFailures = Counter.builder("pulse.send.failures")
                 .description("Messages that could not be written to a connection").register(registry);
-        Gauge.builder("pulse.connections.active", connections, ConnectionRegistry::connectionCount)
-                .description("Authenticated connections open now").register(registry);
-        Gauge.builder("pulse.subscriptions.active", connections, ConnectionRegistry::deviceSubscriptionCount)
-                .tag("kind", "device").description("Subscriptions held now, by kind").register(registry);
-        Gauge.builder("pulse.subscriptions.active", connections, ConnectionRegistry::alertSubscriptionCount)
-                .tag("kind", "alerts").description("Subscriptions held now, by kind").register(registry);
+        this.broadcastRecipients = DistributionSummary.builder("pulse.broadcast.recipients")
+                .description("Local connections one broadcast reached").register(registry);
+        for (String endpoint : ENDPOINTS) {
+            Gauge.builder("pulse.connections.active", connections, c -> c.connectionCount(endpoint))
+                    .tag("endpoint", endpoint).description("Authenticated connections open now, by endpoint")
+                    .register(registry);
+        }
+        Gauge.builder("pulse.rooms.active", connections, ConnectionRegistry::roomCount)
+                .description("Rooms with at least one member, over all tenants").register(registry);
+        subscriptionGauge(connections, "device", ConnectionRegistry::deviceSubscriptionCount);
+        subscriptionGauge(connections, "alerts", ConnectionRegistry::alertSubscriptionCount);
+        subscriptionGauge(connections, "rooms", ConnectionRegistry::roomMembershipCount);
+        subscriptionGauge(connections, "event_filters", ConnectionRegistry::eventFilterCount);
+        long now = System.nanoTime();
+        for (String source : new String[] { INFLUXDB, POSTGRESQL }) {
+            AtomicLong last = lastPollSuccess.computeIfAbsent(source, s -> new AtomicLong(now));
+            Gauge.builder("pulse.poll.last.success.age", last, l -> (System.nanoTime() - l.get()) / 1e9)
+                    .baseUnit("seconds").tag("source", source)
+                    .description("Seconds since the last successful poll cycle of a source (or since start)")
+                    .register(registry);
+        }
     }
 
-    public void connectionOpened(String endpoint) {
-        Counter.builder("pulse.connections.opened").tag("endpoint", endpoint)
+    private void subscriptionGauge(ConnectionRegistry connections, String kind,
+            java.util.function.ToDoubleFunction<ConnectionRegistry> value) {
+        Gauge.builder("pulse.subscriptions.active", connections, value).tag("kind", kind)
+                .description("Subscriptions held now, by kind").register(registry);
+    }
+
+    private Counter sentCounter(OutboundMessage.Kind kind, Tags extra) {
+        return Counter.builder("pulse.messages.sent").tag("type", kind.label()).tags(extra)
+                .description("Messages written to clients, by type").register(registry);
+    }
+
+    private Tags tenant(String tenant) {
+        return tenantLabels && tenant != null ? Tags.of("tenant", tenant) : Tags.empty();
+    }
+
+    public void connectionOpened(String endpoint, String tenant) {
+        Counter.builder("pulse.connections.opened").tag("endpoint", endpoint).tags(tenant(tenant))
                 .description("Connections authenticated and registered").register(registry).increment();
     }
 
-    public void connectionClosed(int closeCode) {
-        Counter.builder("pulse.connections.closed").tag("code", Integer.toString(closeCode))
+    public void connectionClosed(int closeCode, String tenant) {
+        Counter.builder("pulse.connections.closed").tag("code", Integer.toString(closeCode)).tags(tenant(tenant))
                 .description("Registered connections that ended, by close code").register(registry).increment();
     }
 
@@ -56,12 +104,34 @@ public class GatewayMetrics {
                 .description("Connections rejected at authentication, by reason").register(registry).increment();
     }
 
-    public void messageSent() {
-        messagesSent.increment();
+    /** One frame received, by what it asked for ({@code subscribe}, {@code ping}, ..., {@code invalid}). */
+    public void messageReceived(String type, String tenant) {
+        Counter.builder("pulse.messages.received").tag("type", type).tags(tenant(tenant))
+                .description("Frames received from clients, by type").register(registry).increment();
+    }
+
+    public void messageSent(OutboundMessage message, String tenant) {
+        if (tenantLabels) {
+            sentCounter(message.kind(), tenant(tenant)).increment();
+        } else {
+            sentByKind.get(message.kind()).increment();
+        }
+        bytesSent.increment(message.bytes());
     }
 
     public void sendFailure() {
         sendFailures.increment();
+    }
+
+    /** One {@code POST /ws/broadcast}: {@code accepted}, {@code invalid}, {@code unauthorized} or {@code forbidden}. */
+    public void broadcastRequest(String outcome, String tenant) {
+        Counter.builder("pulse.broadcast.requests").tag("outcome", outcome).tags(tenant(tenant))
+                .description("Broadcast requests, by outcome").register(registry).increment();
+    }
+
+    /** One published event and how many local connections it reached. */
+    public void broadcastDelivered(int recipients) {
+        broadcastRecipients.record(recipients);
     }
 
     /** One query sent to a source (one InfluxQL request, one PostgreSQL transaction). */
@@ -70,12 +140,15 @@ public class GatewayMetrics {
                 .description("Queries sent to a data source").register(registry).increment();
     }
 
-    /** One completed poll cycle of a source, successful or not. */
-    public void pollCycle(String source, Duration duration) {
+    /** One completed poll cycle of a source; a cycle without failures also resets the last-success age. */
+    public void pollCycle(String source, Duration duration, boolean succeeded) {
         Counter.builder("pulse.poll.cycles").tag("source", source)
                 .description("Completed poll cycles").register(registry).increment();
         Timer.builder("pulse.poll.duration").tag("source", source)
                 .description("Time one poll cycle took").register(registry).record(duration);
+        if (succeeded) {
+            lastPollSuccess.get(source).set(System.nanoTime());
+        }
     }
 
     public void pollFailure(String source) {

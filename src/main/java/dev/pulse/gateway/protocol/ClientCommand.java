@@ -1,5 +1,7 @@
 package dev.pulse.gateway.protocol;
 
+import java.util.Set;
+
 /** A validated client request. The parser produces these; nothing downstream sees raw frames. */
 public sealed interface ClientCommand {
 
@@ -13,6 +15,23 @@ public sealed interface ClientCommand {
     }
 
     record UnsubscribeAlerts() implements ClientCommand {
+    }
+
+    /** Adds event types to the connection's filter (no filter: every event of its rooms). */
+    record SubscribeEvents(Set<String> eventTypes) implements ClientCommand {
+    }
+
+    /** Removes event types from the filter. */
+    record UnsubscribeEvents(Set<String> eventTypes) implements ClientCommand {
+    }
+
+    record JoinRoom(String room) implements ClientCommand {
+    }
+
+    record LeaveRoom(String room) implements ClientCommand {
+    }
+
+    record Info() implements ClientCommand {
     }
 
     record Ping() implements ClientCommand {

@@ -1,19 +1,26 @@
 package dev.pulse.gateway.protocol;
 
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Turns a text frame into a {@link ClientCommand}. Reads a JSON tree (no data binding, so nothing needs reflection)
  * and ignores fields it does not know, so clients may send more than Pulse reads.
  *
- * <p>Two request forms are accepted: {@code {"action":"...", ...}} and, for ping, the bare {@code {"type":"ping"}}.
+ * <p>Two request forms are accepted: {@code {"action":"...", ...}} (telemetry and event-system clients) and, where
+ * there is no {@code action}, {@code {"type":"ping"|"subscribe"|"unsubscribe", "data":{...}}} (the per-item endpoint
+ * pattern's clients).
  */
 @ApplicationScoped
 public class ClientMessageParser {
+
+    private static final Set<String> TYPE_FORM_ACTIONS = Set.of("ping", "subscribe", "unsubscribe");
 
     private final ObjectMapper mapper;
 
@@ -37,20 +44,28 @@ public class ClientMessageParser {
         String action = text(root, "action");
         String type = text(root, "type");
         if (action == null) {
-            if ("ping".equals(type)) {
-                return new ClientCommand.Ping();
+            if (type == null || !TYPE_FORM_ACTIONS.contains(type)) {
+                throw new ProtocolException(ErrorCode.MISSING_ACTION, "Message needs an \"action\" string");
             }
-            throw new ProtocolException(ErrorCode.MISSING_ACTION, "Message needs an \"action\" string");
+            // {"type":"subscribe","data":{...}}: the type is the action, so there is no channel type.
+            action = type;
+            type = null;
         }
         return switch (action) {
             case "ping" -> new ClientCommand.Ping();
             case "subscribe" -> subscribe(root, type);
             case "unsubscribe" -> unsubscribe(root, type);
+            case "join" -> new ClientCommand.JoinRoom(room(root));
+            case "leave" -> new ClientCommand.LeaveRoom(room(root));
+            case "info" -> new ClientCommand.Info();
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "Unknown action: " + printable(action));
         };
     }
 
     private static ClientCommand subscribe(JsonNode root, String type) throws ProtocolException {
+        if (type == null && root.has("data")) {
+            return new ClientCommand.SubscribeEvents(eventTypes(root));
+        }
         return switch (channel(type)) {
             case "device" -> new ClientCommand.SubscribeDevice(deviceId(root));
             default -> new ClientCommand.SubscribeAlerts();
@@ -58,6 +73,9 @@ public class ClientMessageParser {
     }
 
     private static ClientCommand unsubscribe(JsonNode root, String type) throws ProtocolException {
+        if (type == null && root.has("data")) {
+            return new ClientCommand.UnsubscribeEvents(eventTypes(root));
+        }
         return switch (channel(type)) {
             case "device" -> new ClientCommand.UnsubscribeDevice(deviceId(root));
             default -> new ClientCommand.UnsubscribeAlerts();
@@ -69,7 +87,7 @@ public class ClientMessageParser {
             return type;
         }
         throw new ProtocolException(ErrorCode.UNKNOWN_TYPE,
-                type == null ? "Missing \"type\": use \"device\" or \"alerts\""
+                type == null ? "Missing \"type\" (\"device\" or \"alerts\") or \"data\":{\"event_types\":[...]}"
                         : "Unknown type: " + printable(type) + " (use \"device\" or \"alerts\")");
     }
 
@@ -84,6 +102,38 @@ public class ClientMessageParser {
                             + " characters: letters, digits and . _ : - (starting with a letter or digit)");
         }
         return node.textValue();
+    }
+
+    /** The room of a join or leave: {@code "room"} at the top level, or inside {@code data}. */
+    private static String room(JsonNode root) throws ProtocolException {
+        JsonNode node = root.get("room");
+        if (node == null || node.isNull()) {
+            node = root.path("data").get("room");
+        }
+        if (node == null || !node.isTextual() || !Identifiers.isValidRoom(node.textValue())) {
+            throw new ProtocolException(ErrorCode.INVALID_ROOM,
+                    "room must be a string of 1 to " + Identifiers.ROOM_MAX_LENGTH
+                            + " characters: letters, digits and . _ : - (starting with a letter or digit)");
+        }
+        return node.textValue();
+    }
+
+    private static Set<String> eventTypes(JsonNode root) throws ProtocolException {
+        JsonNode list = root.path("data").path("event_types");
+        if (!list.isArray() || list.isEmpty() || list.size() > EventTypes.MAX_PER_REQUEST) {
+            throw new ProtocolException(ErrorCode.INVALID_EVENT_TYPES,
+                    "data.event_types must be a list of 1 to " + EventTypes.MAX_PER_REQUEST + " event types");
+        }
+        Set<String> types = new LinkedHashSet<>();
+        for (JsonNode item : list) {
+            if (!item.isTextual() || !EventTypes.isValid(item.textValue())) {
+                throw new ProtocolException(ErrorCode.INVALID_EVENT_TYPES, "Invalid event type: "
+                        + (item.isTextual() ? printable(item.textValue()) : item.getNodeType().name().toLowerCase())
+                        + " (lowercase letters, digits and _ . -, at most 64 characters)");
+            }
+            types.add(item.textValue());
+        }
+        return types;
     }
 
     private static String text(JsonNode root, String field) {

@@ -10,10 +10,14 @@ public enum ErrorCode {
     MISSING_ACTION("missing_action"),
     /** {@code action} names nothing Pulse knows. */
     UNKNOWN_ACTION("unknown_action"),
-    /** {@code type} of a subscribe or unsubscribe is missing or names no channel. */
+    /** A subscribe or unsubscribe names neither a channel ({@code type}) nor event types ({@code data}). */
     UNKNOWN_TYPE("unknown_type"),
     /** {@code device_id} is missing, not a string, too long, or has characters outside the allowed set. */
     INVALID_DEVICE_ID("invalid_device_id"),
+    /** {@code room} is missing, not a string, too long, or has characters outside the allowed set. */
+    INVALID_ROOM("invalid_room"),
+    /** {@code data.event_types} is not a list of 1 to 100 valid event types. */
+    INVALID_EVENT_TYPES("invalid_event_types"),
     /** Binary frames carry nothing Pulse understands; the protocol is JSON text frames. */
     BINARY_NOT_SUPPORTED("binary_not_supported"),
     /** Pulse failed to handle a valid request; the request can be retried. */

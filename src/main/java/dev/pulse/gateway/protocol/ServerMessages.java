@@ -1,17 +1,25 @@
 package dev.pulse.gateway.protocol;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeSet;
+
+import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import dev.pulse.gateway.protocol.OutboundMessage.Kind;
 
 /**
- * Writes every server-to-client message. Each method returns the finished text frame, so a message that goes to many
- * connections is serialized once and the same string is sent to all of them.
+ * Writes every server-to-client message. Each method returns the finished frame, so a message that goes to many
+ * connections is serialized once and the same text is sent to all of them.
+ *
+ * <p>Replies to the event-system actions (ping, join, leave, event-type subscribe/unsubscribe, info) carry that design's
+ * {@code success}, {@code message} and {@code data} fields next to {@code type}, so its clients keep working.
  */
 @ApplicationScoped
 public class ServerMessages {
@@ -22,55 +30,121 @@ public class ServerMessages {
         this.mapper = mapper;
     }
 
-    public String subscribedDevice(String deviceId) {
-        return write(new ServerMessage.Subscription("subscribed", "device", deviceId));
+    public OutboundMessage subscribedDevice(String deviceId) {
+        return reply(new ServerMessage.Subscription("subscribed", "device", deviceId));
     }
 
-    public String subscribedAlerts() {
-        return write(new ServerMessage.Subscription("subscribed", "alerts", null));
+    public OutboundMessage subscribedAlerts() {
+        return reply(new ServerMessage.Subscription("subscribed", "alerts", null));
     }
 
-    public String unsubscribedDevice(String deviceId) {
-        return write(new ServerMessage.Subscription("unsubscribed", "device", deviceId));
+    public OutboundMessage unsubscribedDevice(String deviceId) {
+        return reply(new ServerMessage.Subscription("unsubscribed", "device", deviceId));
     }
 
-    public String unsubscribedAlerts() {
-        return write(new ServerMessage.Subscription("unsubscribed", "alerts", null));
+    public OutboundMessage unsubscribedAlerts() {
+        return reply(new ServerMessage.Subscription("unsubscribed", "alerts", null));
     }
 
-    public String pong(Instant now) {
-        return write(new ServerMessage.Pong("pong", Timestamps.format(now)));
+    /** {@code {"type":"pong","timestamp":...,"success":true,"message":"pong","data":{"timestamp":...}}}. */
+    public OutboundMessage pong(Instant now) {
+        String timestamp = Timestamps.format(now);
+        ObjectNode root = seedReply("pong", "pong");
+        root.put("timestamp", timestamp);
+        ((ObjectNode) root.get("data")).put("timestamp", timestamp);
+        return write(Kind.REPLY, root);
     }
 
-    public String error(ErrorCode code, String message) {
-        return write(new ServerMessage.Error("error", code.wire(), message));
+    public OutboundMessage joined(String room, int members) {
+        ObjectNode root = seedReply("joined", "Joined room " + room);
+        root.put("room", room);
+        ObjectNode data = (ObjectNode) root.get("data");
+        data.put("room", room);
+        data.put("members", members);
+        return write(Kind.REPLY, root);
+    }
+
+    public OutboundMessage left(String room, boolean wasMember) {
+        ObjectNode root = seedReply("left", wasMember ? "Left room " + room : "Not in room " + room);
+        root.put("room", room);
+        ((ObjectNode) root.get("data")).put("room", room);
+        return write(Kind.REPLY, root);
+    }
+
+    /** Confirms an event-type subscribe or unsubscribe with the filter as it now is (empty: every event). */
+    public OutboundMessage eventFilter(boolean subscribed, Collection<String> filter) {
+        String type = subscribed ? "subscribed" : "unsubscribed";
+        ObjectNode root = seedReply(type, filter.isEmpty() ? "Receiving every event type"
+                : "Receiving " + filter.size() + " event type" + (filter.size() == 1 ? "" : "s"));
+        root.put("channel", "events");
+        ArrayNode types = ((ObjectNode) root.get("data")).putArray("event_types");
+        new TreeSet<>(filter).forEach(types::add);
+        return write(Kind.REPLY, root);
+    }
+
+    /** {@code {"type":"info","success":true,"message":"Connection info","data":{...}}}. */
+    public OutboundMessage info(Map<String, Object> details) {
+        ObjectNode root = seedReply("info", "Connection info");
+        root.set("data", mapper.valueToTree(details));
+        return write(Kind.REPLY, root);
+    }
+
+    public OutboundMessage error(ErrorCode code, String message) {
+        return write(Kind.ERROR, new ServerMessage.Error("error", code.wire(), message));
     }
 
     /**
      * {@code {"type":"telemetry","device_id":...,"data":{"timestamp":...,"metrics":{...}}}}; the metrics keep their
      * JSON types.
      */
-    public String telemetry(String deviceId, Instant timestamp, ObjectNode metrics) {
+    public OutboundMessage telemetry(String deviceId, Instant timestamp, ObjectNode metrics) {
         ObjectNode root = mapper.createObjectNode();
         root.put("type", "telemetry");
         root.put("device_id", deviceId);
         ObjectNode data = root.putObject("data");
         data.put("timestamp", Timestamps.format(timestamp));
         data.set("metrics", metrics);
-        return write(root);
+        return write(Kind.TELEMETRY, root);
     }
 
     /** {@code {"type":"alerts","alerts":[...]}}. */
-    public String alerts(ArrayNode alerts) {
+    public OutboundMessage alerts(ArrayNode alerts) {
         ObjectNode root = mapper.createObjectNode();
         root.put("type", "alerts");
         root.set("alerts", alerts);
-        return write(root);
+        return write(Kind.ALERTS, root);
     }
 
-    private String write(Object message) {
+    /** {@code {"type":"event","event_type":...,"timestamp":...,"data":{...},"source":...,"room":...}}. */
+    public OutboundMessage event(String eventType, Instant timestamp, ObjectNode data, String source, String room) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("type", "event");
+        root.put("event_type", eventType);
+        root.put("timestamp", Timestamps.format(timestamp));
+        root.set("data", data);
+        root.put("source", source);
+        if (room != null) {
+            root.put("room", room);
+        }
+        return write(Kind.EVENT, root);
+    }
+
+    private ObjectNode seedReply(String type, String message) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("type", type);
+        root.put("success", true);
+        root.put("message", message);
+        root.putObject("data");
+        return root;
+    }
+
+    private OutboundMessage reply(Object message) {
+        return write(Kind.REPLY, message);
+    }
+
+    private OutboundMessage write(Kind kind, Object message) {
         try {
-            return mapper.writeValueAsString(message);
+            return OutboundMessage.of(kind, mapper.writeValueAsString(message));
         } catch (JsonProcessingException e) {
             // Only our own records and trees reach here; failing to write them is a bug, not bad input.
             throw new IllegalStateException("Cannot serialize " + message.getClass().getSimpleName(), e);

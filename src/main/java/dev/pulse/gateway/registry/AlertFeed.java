@@ -5,18 +5,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
+import dev.pulse.gateway.protocol.OutboundMessage;
+
 /**
  * The open-alert list of one tenant and the connections that want it. Each subscriber remembers the last list it was
  * sent, so a list goes out once on subscribe and then only when it changed.
  */
 public final class AlertFeed {
 
-    private static final String NOTHING_SENT = "";
+    private static final OutboundMessage NOTHING_SENT = OutboundMessage.of(OutboundMessage.Kind.ALERTS, "");
 
     private final String tenant;
-    private final Map<GatewaySession, String> lastSentBySubscriber = new ConcurrentHashMap<>();
+    private final Map<GatewaySession, OutboundMessage> lastSentBySubscriber = new ConcurrentHashMap<>();
     private final AtomicBoolean initialReadClaimed = new AtomicBoolean();
-    private volatile String latest;
+    private volatile OutboundMessage latest;
 
     AlertFeed(String tenant) {
         this.tenant = tenant;
@@ -27,7 +29,7 @@ public final class AlertFeed {
     }
 
     /** The last list read for this tenant (a serialized {@code alerts} message), or null before the first read. */
-    public String latest() {
+    public OutboundMessage latest() {
         return latest;
     }
 
@@ -37,7 +39,7 @@ public final class AlertFeed {
     }
 
     /** Records the list just read and sends it to every subscriber whose last list differs. */
-    public void publish(String message, BiConsumer<GatewaySession, String> send) {
+    public void publish(OutboundMessage message, BiConsumer<GatewaySession, OutboundMessage> send) {
         latest = message;
         for (GatewaySession session : lastSentBySubscriber.keySet()) {
             offer(session, message, send);
@@ -45,8 +47,8 @@ public final class AlertFeed {
     }
 
     /** Sends the last list read to {@code session} if it has not had it (used right after subscribing). */
-    public void catchUp(GatewaySession session, BiConsumer<GatewaySession, String> send) {
-        String message = latest;
+    public void catchUp(GatewaySession session, BiConsumer<GatewaySession, OutboundMessage> send) {
+        OutboundMessage message = latest;
         if (message != null) {
             offer(session, message, send);
         }
@@ -68,9 +70,9 @@ public final class AlertFeed {
         return lastSentBySubscriber.isEmpty();
     }
 
-    private void offer(GatewaySession session, String message, BiConsumer<GatewaySession, String> send) {
+    private void offer(GatewaySession session, OutboundMessage message, BiConsumer<GatewaySession, OutboundMessage> send) {
         lastSentBySubscriber.computeIfPresent(session, (s, lastSent) -> {
-            if (lastSent.equals(message)) {
+            if (lastSent.text().equals(message.text())) {
                 return lastSent;
             }
             send.accept(s, message);

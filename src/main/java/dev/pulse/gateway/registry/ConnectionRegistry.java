@@ -7,7 +7,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -16,11 +19,11 @@ import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
- * Who is connected and what each tenant watches. Lookups go by tenant and device (or tenant for alerts), so the cost
+ * Who is connected and what each tenant watches. Lookups go by tenant, then device, room or alert feed, so the cost
  * of a poll or a fan-out grows with its targets, never with the number of connections.
  *
  * <p>All changes to one tenant's index happen inside {@code tenants.compute}, which serializes them per tenant and lets
- * an index that no longer watches anything disappear atomically.
+ * an index disappear atomically with the tenant's last connection.
  */
 @ApplicationScoped
 public class ConnectionRegistry {
@@ -29,6 +32,8 @@ public class ConnectionRegistry {
 
     private final Map<String, GatewaySession> sessions = new ConcurrentHashMap<>();
     private final Map<String, TenantIndex> tenants = new ConcurrentHashMap<>();
+    private final Map<String, TenantCounters> counters = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> openByEndpoint = new ConcurrentHashMap<>();
     private final Clock clock;
 
     public ConnectionRegistry() {
@@ -45,16 +50,28 @@ public class ConnectionRegistry {
      */
     public GatewaySession register(WebSocketConnection connection, GatewayPrincipal principal, String endpoint,
             Optional<String> requestedId) {
+        TenantCounters tenantCounters = counters.computeIfAbsent(principal.tenant(), t -> new TenantCounters());
+        GatewaySession session = null;
         if (requestedId.isPresent()) {
-            GatewaySession session = new GatewaySession(requestedId.get(), connection, principal, endpoint,
-                    clock.instant());
-            if (sessions.putIfAbsent(session.id(), session) == null) {
-                connection.userData().put(SESSION, session);
-                return session;
+            GatewaySession candidate = new GatewaySession(requestedId.get(), connection, principal, endpoint,
+                    clock.instant(), tenantCounters);
+            if (sessions.putIfAbsent(candidate.id(), candidate) == null) {
+                session = candidate;
             }
         }
-        GatewaySession session = new GatewaySession(connection.id(), connection, principal, endpoint, clock.instant());
-        sessions.put(session.id(), session);
+        if (session == null) {
+            session = new GatewaySession(connection.id(), connection, principal, endpoint, clock.instant(),
+                    tenantCounters);
+            sessions.put(session.id(), session);
+        }
+        GatewaySession registered = session;
+        tenants.compute(principal.tenant(), (tenant, index) -> {
+            TenantIndex target = index != null ? index : new TenantIndex(tenant);
+            target.sessions.add(registered);
+            return target;
+        });
+        tenantCounters.connections.increment();
+        openByEndpoint.computeIfAbsent(endpoint, e -> new AtomicInteger()).incrementAndGet();
         connection.userData().put(SESSION, session);
         return session;
     }
@@ -64,15 +81,28 @@ public class ConnectionRegistry {
         return Optional.ofNullable(connection.userData().get(SESSION));
     }
 
-    /** Removes a connection and every subscription it holds. Safe to call more than once. */
+    /** Removes a connection and everything it holds. Safe to call more than once. */
     public void unregister(GatewaySession session) {
+        if (session.isClosed()) {
+            return;
+        }
         session.markClosed();
         for (String device : List.copyOf(session.deviceSet())) {
             unsubscribeDevice(session, device);
         }
         unsubscribeAlerts(session);
+        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
+            for (String room : session.roomSet()) {
+                leave(index, room, session);
+            }
+            session.roomSet().clear();
+            index.sessions.remove(session);
+            return index.isEmpty() ? null : index;
+        });
         sessions.remove(session.id(), session);
         session.connection().userData().remove(SESSION);
+        counters.get(session.tenant()).disconnections.increment();
+        openByEndpoint.get(session.endpoint()).decrementAndGet();
     }
 
     /**
@@ -81,15 +111,13 @@ public class ConnectionRegistry {
      */
     public DeviceWatch subscribeDevice(GatewaySession session, String deviceId) {
         DeviceWatch[] watch = new DeviceWatch[1];
-        tenants.compute(session.tenant(), (tenant, index) -> {
-            if (session.isClosed()) {
-                return index;
+        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
+            if (!session.isClosed()) {
+                watch[0] = index.devices.computeIfAbsent(deviceId, id -> new DeviceWatch(tenant, id));
+                watch[0].add(session);
+                session.deviceSet().add(deviceId);
             }
-            TenantIndex target = index != null ? index : new TenantIndex(tenant);
-            watch[0] = target.devices.computeIfAbsent(deviceId, id -> new DeviceWatch(tenant, id));
-            watch[0].add(session);
-            session.deviceSet().add(deviceId);
-            return target;
+            return index;
         });
         return watch[0];
     }
@@ -111,21 +139,19 @@ public class ConnectionRegistry {
         return removed[0];
     }
 
-    /** Adds the alert subscription; returns the tenant's feed (null for a closed session). Repeating it changes nothing. */
+    /** Adds the alert subscription; returns the tenant's feed (null for a closed session). Repeating it is harmless. */
     public AlertFeed subscribeAlerts(GatewaySession session) {
         AlertFeed[] feed = new AlertFeed[1];
-        tenants.compute(session.tenant(), (tenant, index) -> {
-            if (session.isClosed()) {
-                return index;
+        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
+            if (!session.isClosed()) {
+                if (index.alerts == null) {
+                    index.alerts = new AlertFeed(tenant);
+                }
+                feed[0] = index.alerts;
+                feed[0].add(session);
+                session.alerts(true);
             }
-            TenantIndex target = index != null ? index : new TenantIndex(tenant);
-            if (target.alerts == null) {
-                target.alerts = new AlertFeed(tenant);
-            }
-            feed[0] = target.alerts;
-            feed[0].add(session);
-            session.alerts(true);
-            return target;
+            return index;
         });
         return feed[0];
     }
@@ -145,6 +171,61 @@ public class ConnectionRegistry {
             return index.isEmpty() ? null : index;
         });
         return removed[0];
+    }
+
+    /** Puts the connection in a room of its tenant; returns the room's member count (0 for a closed session). */
+    public int joinRoom(GatewaySession session, String room) {
+        int[] memberCount = new int[1];
+        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
+            if (!session.isClosed()) {
+                Set<GatewaySession> members = index.rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet());
+                members.add(session);
+                session.roomSet().add(room);
+                memberCount[0] = members.size();
+            }
+            return index;
+        });
+        return memberCount[0];
+    }
+
+    /** Takes the connection out of a room; returns false when it was not in it. */
+    public boolean leaveRoom(GatewaySession session, String room) {
+        boolean[] left = new boolean[1];
+        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
+            left[0] = leave(index, room, session);
+            session.roomSet().remove(room);
+            return index.isEmpty() ? null : index;
+        });
+        return left[0];
+    }
+
+    private static boolean leave(TenantIndex index, String room, GatewaySession session) {
+        Set<GatewaySession> members = index.rooms.get(room);
+        if (members == null || !members.remove(session)) {
+            return false;
+        }
+        if (members.isEmpty()) {
+            index.rooms.remove(room);
+        }
+        return true;
+    }
+
+    /** The members of one of a tenant's rooms (a snapshot); empty when the room does not exist. */
+    public Collection<GatewaySession> roomMembers(String tenant, String room) {
+        TenantIndex index = tenants.get(tenant);
+        Set<GatewaySession> members = index == null ? null : index.rooms.get(room);
+        return members == null ? List.of() : List.copyOf(members);
+    }
+
+    /** Every connection of a tenant (a snapshot). */
+    public Collection<GatewaySession> tenantSessions(String tenant) {
+        TenantIndex index = tenants.get(tenant);
+        return index == null ? List.of() : List.copyOf(index.sessions);
+    }
+
+    /** Tenants with at least one connection. */
+    public Set<String> connectedTenants() {
+        return Set.copyOf(tenants.keySet());
     }
 
     /** Every watched device, grouped by tenant: what the telemetry poller reads. */
@@ -176,6 +257,28 @@ public class ConnectionRegistry {
         return feeds;
     }
 
+    /** Statistics of one tenant; zeros for a tenant never seen. */
+    public TenantStats stats(String tenant) {
+        TenantIndex index = tenants.get(tenant);
+        TenantCounters tenantCounters = counters.getOrDefault(tenant, new TenantCounters());
+        Map<String, Integer> rooms = new TreeMap<>();
+        if (index != null) {
+            index.rooms.forEach((room, members) -> rooms.put(room, members.size()));
+        }
+        return new TenantStats(tenant, index == null ? 0 : index.sessions.size(),
+                tenantCounters.connections.sum(), tenantCounters.disconnections.sum(),
+                tenantCounters.messagesSent.sum(), tenantCounters.messagesReceived.sum(), rooms);
+    }
+
+    /** Statistics of every tenant seen since start, by tenant. */
+    public Map<String, TenantStats> allStats() {
+        Map<String, TenantStats> all = new TreeMap<>();
+        for (String tenant : counters.keySet()) {
+            all.put(tenant, stats(tenant));
+        }
+        return all;
+    }
+
     /** Whether a connection with this id is registered. */
     public boolean hasSession(String id) {
         return sessions.containsKey(id);
@@ -185,9 +288,24 @@ public class ConnectionRegistry {
         return sessions.size();
     }
 
-    /** Tenants that watch anything; zero when nobody is connected. */
-    public int watchingTenantCount() {
+    /** Connections open on one endpoint. */
+    public int connectionCount(String endpoint) {
+        AtomicInteger open = openByEndpoint.get(endpoint);
+        return open == null ? 0 : open.get();
+    }
+
+    /** Tenants with at least one connection; zero when nobody is connected. */
+    public int tenantCount() {
         return tenants.size();
+    }
+
+    /** Rooms with at least one member, over all tenants. */
+    public int roomCount() {
+        int count = 0;
+        for (TenantIndex index : tenants.values()) {
+            count += index.rooms.size();
+        }
+        return count;
     }
 
     /** Device subscriptions over all connections (a connection watching three devices counts three). */
@@ -207,6 +325,28 @@ public class ConnectionRegistry {
             AlertFeed feed = index.alerts;
             if (feed != null) {
                 count += feed.subscriberCount();
+            }
+        }
+        return count;
+    }
+
+    /** Room memberships over all connections. */
+    public int roomMembershipCount() {
+        int count = 0;
+        for (TenantIndex index : tenants.values()) {
+            for (Set<GatewaySession> members : index.rooms.values()) {
+                count += members.size();
+            }
+        }
+        return count;
+    }
+
+    /** Connections with an event-type filter. Scans every connection: for metric scrapes, not for hot paths. */
+    public int eventFilterCount() {
+        int count = 0;
+        for (GatewaySession session : sessions.values()) {
+            if (!session.eventTypes().isEmpty()) {
+                count++;
             }
         }
         return count;

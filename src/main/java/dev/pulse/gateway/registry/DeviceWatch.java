@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
+import dev.pulse.gateway.protocol.OutboundMessage;
+
 /**
  * One device of one tenant that at least one connection watches: its subscribers, each with the time of the last
  * point it was sent, and the newest point known. However many watch it, the device is read once per poll.
@@ -14,7 +16,7 @@ import java.util.function.BiConsumer;
 public final class DeviceWatch {
 
     /** A point ready to send: its time and its serialized message. */
-    public record LatestPoint(Instant time, String message) {
+    public record LatestPoint(Instant time, OutboundMessage message) {
     }
 
     private static final Instant NOTHING_SENT = Instant.MIN;
@@ -57,7 +59,7 @@ public final class DeviceWatch {
      * Records {@code point} as the newest known (unless a newer one is already known) and sends it to every subscriber
      * that has not been sent it or anything newer.
      */
-    public void publish(LatestPoint point, BiConsumer<GatewaySession, String> send) {
+    public void publish(LatestPoint point, BiConsumer<GatewaySession, OutboundMessage> send) {
         latest.accumulateAndGet(point, (current, offered) ->
                 current == null || offered.time().isAfter(current.time()) ? offered : current);
         for (GatewaySession session : lastSentBySubscriber.keySet()) {
@@ -66,7 +68,7 @@ public final class DeviceWatch {
     }
 
     /** Sends the newest known point to {@code session} if it has not had it yet (used right after subscribing). */
-    public void catchUp(GatewaySession session, BiConsumer<GatewaySession, String> send) {
+    public void catchUp(GatewaySession session, BiConsumer<GatewaySession, OutboundMessage> send) {
         LatestPoint point = latest.get();
         if (point != null) {
             offer(session, point, send);
@@ -89,7 +91,7 @@ public final class DeviceWatch {
         return lastSentBySubscriber.isEmpty();
     }
 
-    private void offer(GatewaySession session, LatestPoint point, BiConsumer<GatewaySession, String> send) {
+    private void offer(GatewaySession session, LatestPoint point, BiConsumer<GatewaySession, OutboundMessage> send) {
         // The per-subscriber watermark makes a point go out once per subscriber even when a poll and the read that
         // follows a subscribe deliver it at the same moment.
         lastSentBySubscriber.computeIfPresent(session, (s, lastSent) -> {

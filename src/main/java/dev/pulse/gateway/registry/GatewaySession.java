@@ -17,13 +17,17 @@ public final class GatewaySession {
     private final String endpoint;
     private final Instant connectedAt;
     private final Set<String> devices = ConcurrentHashMap.newKeySet();
+    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    private final Set<String> eventTypes = ConcurrentHashMap.newKeySet();
+    private final TenantCounters counters;
     private volatile boolean alerts;
     private volatile boolean closed;
     private final AtomicLong messagesSent = new AtomicLong();
     private final AtomicLong messagesReceived = new AtomicLong();
 
     GatewaySession(String id, WebSocketConnection connection, GatewayPrincipal principal, String endpoint,
-            Instant connectedAt) {
+            Instant connectedAt, TenantCounters counters) {
+        this.counters = counters;
         this.id = id;
         this.connection = connection;
         this.principal = principal;
@@ -60,6 +64,33 @@ public final class GatewaySession {
         return Set.copyOf(devices);
     }
 
+    /** Rooms this connection is in (a read-only copy). */
+    public Set<String> rooms() {
+        return Set.copyOf(rooms);
+    }
+
+    /** The event-type filter (a read-only copy); empty means every event of the connection's rooms. */
+    public Set<String> eventTypes() {
+        return Set.copyOf(eventTypes);
+    }
+
+    /** Whether an event of this type passes the connection's filter. */
+    public boolean accepts(String eventType) {
+        return eventTypes.isEmpty() || eventTypes.contains(eventType);
+    }
+
+    /** Adds types to the filter; returns the filter after the change. */
+    public Set<String> addEventTypes(Set<String> types) {
+        eventTypes.addAll(types);
+        return eventTypes();
+    }
+
+    /** Removes types from the filter; returns the filter after the change (empty: every event again). */
+    public Set<String> removeEventTypes(Set<String> types) {
+        eventTypes.removeAll(types);
+        return eventTypes();
+    }
+
     public boolean alerts() {
         return alerts;
     }
@@ -74,14 +105,20 @@ public final class GatewaySession {
 
     public void countSent() {
         messagesSent.incrementAndGet();
+        counters.sent();
     }
 
     public void countReceived() {
         messagesReceived.incrementAndGet();
+        counters.received();
     }
 
     Set<String> deviceSet() {
         return devices;
+    }
+
+    Set<String> roomSet() {
+        return rooms;
     }
 
     /** True once the connection has been unregistered; no subscription may be added after that. */

@@ -2,13 +2,16 @@ package dev.pulse.gateway.registry;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** What one tenant's connections watch. Removed from the registry as soon as it watches nothing. */
+/** One tenant's connections and what they watch. Removed from the registry with the tenant's last connection. */
 final class TenantIndex {
 
     final String tenant;
+    final Set<GatewaySession> sessions = ConcurrentHashMap.newKeySet();
     final Map<String, DeviceWatch> devices = new ConcurrentHashMap<>();
+    final Map<String, Set<GatewaySession>> rooms = new ConcurrentHashMap<>();
     volatile AlertFeed alerts;
 
     TenantIndex(String tenant) {
@@ -20,6 +23,6 @@ final class TenantIndex {
     }
 
     boolean isEmpty() {
-        return devices.isEmpty() && alerts == null;
+        return sessions.isEmpty() && devices.isEmpty() && rooms.isEmpty() && alerts == null;
     }
 }

@@ -21,12 +21,7 @@ public final class HandshakeTokens {
         if (fromQuery.isPresent()) {
             return fromQuery;
         }
-        String authorization = request.header("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String token = authorization.substring(7).trim();
-            return token.isEmpty() ? Optional.empty() : Optional.of(token);
-        }
-        return Optional.empty();
+        return BearerTokens.fromAuthorization(request.header("Authorization"));
     }
 
     /** The first non-blank value of a query parameter, URL-decoded; absent when malformed. */

@@ -39,7 +39,17 @@ public class TokenVerifier {
         this.allowedRoles = Set.copyOf(config.auth().roles());
     }
 
+    /** Verifies a WebSocket client's token: a tenant and one of {@code pulse.auth.roles} are required. */
     public GatewayPrincipal verify(Optional<String> token) throws AuthenticationFailure {
+        return verify(token, allowedRoles, true);
+    }
+
+    /**
+     * Verifies a token for one use: its role must be one of {@code roles}, and it must carry a tenant unless
+     * {@code tenantRequired} is false (a principal without tenant has a null {@link GatewayPrincipal#tenant()}).
+     */
+    public GatewayPrincipal verify(Optional<String> token, Set<String> roles, boolean tenantRequired)
+            throws AuthenticationFailure {
         if (token.isEmpty()) {
             throw new AuthenticationFailure(CloseCodes.MISSING_TOKEN, "missing_token", "no token");
         }
@@ -50,11 +60,12 @@ public class TokenVerifier {
             throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
         }
         String tenant = stringClaim(jwt, config.tenantClaim());
-        if (tenant == null || tenant.isBlank() || tenant.length() > TENANT_MAX_LENGTH
-                || tenant.chars().anyMatch(Character::isISOControl)) {
+        boolean usableTenant = tenant != null && !tenant.isBlank() && tenant.length() <= TENANT_MAX_LENGTH
+                && tenant.chars().noneMatch(Character::isISOControl);
+        if (!usableTenant && (tenantRequired || tenant != null)) {
             throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "no_tenant", "no usable tenant claim");
         }
-        String role = allowedRole(jwt);
+        String role = allowedRole(jwt, roles);
         if (role == null) {
             throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "role", "no allowed role");
         }
@@ -63,16 +74,16 @@ public class TokenVerifier {
         return new GatewayPrincipal(tenant, subject == null ? "" : subject, role, expiresAt);
     }
 
-    private String allowedRole(JsonWebToken jwt) {
+    private String allowedRole(JsonWebToken jwt, Set<String> roles) {
         String role = stringClaim(jwt, config.roleClaim());
-        if (role != null && allowedRoles.contains(role)) {
+        if (role != null && roles.contains(role)) {
             return role;
         }
         Object groups = jwt.getClaim("groups");
         Collection<?> values = groups instanceof Collection<?> c ? c : List.of();
         for (Object group : values) {
             String name = asString(group);
-            if (name != null && allowedRoles.contains(name)) {
+            if (name != null && roles.contains(name)) {
                 return name;
             }
         }

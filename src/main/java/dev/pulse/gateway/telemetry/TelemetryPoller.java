@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.observability.SourceHealth;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
 import io.quarkus.scheduler.Scheduled;
@@ -31,11 +32,12 @@ public class TelemetryPoller {
     private final TelemetrySource source;
     private final TelemetryService telemetry;
     private final GatewayMetrics metrics;
+    private final SourceHealth health;
     private final int batchSize;
-    private volatile boolean sourceFailing;
 
     public TelemetryPoller(ConnectionRegistry registry, TelemetrySource source, TelemetryService telemetry,
-            GatewayMetrics metrics, PulseConfig config) {
+            GatewayMetrics metrics, SourceHealth health, PulseConfig config) {
+        this.health = health;
         this.registry = registry;
         this.source = source;
         this.telemetry = telemetry;
@@ -48,19 +50,21 @@ public class TelemetryPoller {
     void poll() {
         long started = System.nanoTime();
         Map<String, Collection<DeviceWatch>> watched = registry.deviceWatchesByTenant();
-        boolean failed = false;
+        String failure = null;
         for (Map.Entry<String, Collection<DeviceWatch>> tenant : watched.entrySet()) {
             for (List<DeviceWatch> batch : batches(tenant.getValue())) {
-                failed |= !pollBatch(tenant.getKey(), batch);
+                String batchFailure = pollBatch(tenant.getKey(), batch);
+                failure = failure == null ? batchFailure : failure;
             }
         }
+        metrics.pollCycle(GatewayMetrics.INFLUXDB, Duration.ofNanos(System.nanoTime() - started), failure == null);
         if (!watched.isEmpty()) {
-            metrics.pollCycle(GatewayMetrics.INFLUXDB, Duration.ofNanos(System.nanoTime() - started));
-            reportHealth(failed);
+            health.report(GatewayMetrics.INFLUXDB, failure != null, failure);
         }
     }
 
-    private boolean pollBatch(String tenant, List<DeviceWatch> batch) {
+    /** Reads one batch and publishes what is new; returns null, or what failed. */
+    private String pollBatch(String tenant, List<DeviceWatch> batch) {
         Map<String, DeviceWatch> byDevice = new HashMap<>();
         for (DeviceWatch watch : batch) {
             byDevice.put(watch.deviceId(), watch);
@@ -72,23 +76,11 @@ public class TelemetryPoller {
                     telemetry.publish(watch, point);
                 }
             }
-            return true;
+            return null;
         } catch (TelemetrySourceException e) {
             metrics.pollFailure(GatewayMetrics.INFLUXDB);
-            if (!sourceFailing) {
-                LOG.warnf("Telemetry poll failed: %s", e.getMessage());
-            }
-            return false;
-        }
-    }
-
-    /** Logs a failing source once when it starts failing and once when it recovers, not on every cycle. */
-    private void reportHealth(boolean failed) {
-        if (failed && !sourceFailing) {
-            sourceFailing = true;
-        } else if (!failed && sourceFailing) {
-            sourceFailing = false;
-            LOG.info("Telemetry poll recovered");
+            LOG.debugf("Telemetry poll of a batch failed: %s", e.getMessage());
+            return e.getMessage();
         }
     }
 

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
@@ -57,7 +58,7 @@ public class TelemetryService {
     /** Sends {@code point} to the watch's subscribers that have not had it; serializes it once, only when new. */
     public void publish(DeviceWatch watch, TelemetryPoint point) {
         if (watch.isNewer(point.time())) {
-            String message = messages.telemetry(point.deviceId(), point.time(), point.metrics());
+            OutboundMessage message = messages.telemetry(point.deviceId(), point.time(), point.metrics());
             watch.publish(new DeviceWatch.LatestPoint(point.time(), message), delivery::send);
         }
     }

@@ -1,7 +1,10 @@
 package dev.pulse.gateway.websocket;
 
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,6 +20,7 @@ import dev.pulse.gateway.protocol.ErrorCode;
 import dev.pulse.gateway.protocol.Identifiers;
 import dev.pulse.gateway.protocol.ProtocolException;
 import dev.pulse.gateway.protocol.ServerMessages;
+import dev.pulse.gateway.protocol.Timestamps;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
@@ -70,8 +74,10 @@ public class ConnectionHandler {
      * with its close code before anything is registered for it.
      *
      * @param requestedId a connection id the client asked for ({@code /ws?client_id=}); used when valid and free
+     * @param initialRoom a room to join once authenticated ({@code /ws/rooms/{room}})
      */
-    public void open(WebSocketConnection connection, String endpoint, Optional<String> requestedId) {
+    public void open(WebSocketConnection connection, String endpoint, Optional<String> requestedId,
+            Optional<String> initialRoom) {
         opening.begin(connection.id());
         GatewayPrincipal principal;
         try {
@@ -92,9 +98,10 @@ public class ConnectionHandler {
             opening.forget(connection.id());
             return;
         }
-        metrics.connectionOpened(endpoint);
+        metrics.connectionOpened(endpoint, principal.tenant());
         LOG.infof("Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(),
                 principal.tenant(), principal.subject(), principal.role(), endpoint);
+        initialRoom.ifPresent(room -> join(session, room));
         if (!opening.settle(connection.id(), frame -> handle(session, frame))) {
             closeForEarlyFlood(connection);
         }
@@ -120,17 +127,23 @@ public class ConnectionHandler {
 
     private void handle(GatewaySession session, String frame) {
         session.countReceived();
+        ClientCommand command;
         try {
-            dispatch(session, parser.parse(frame));
+            command = parser.parse(frame);
         } catch (ProtocolException e) {
+            metrics.messageReceived("invalid", session.tenant());
             delivery.send(session, messages.error(e.code(), e.getMessage()));
+            return;
         }
+        metrics.messageReceived(label(command), session.tenant());
+        dispatch(session, command);
     }
 
     /** Answers a binary frame: the protocol is text only. */
     public void binary(WebSocketConnection connection) {
         registry.session(connection).ifPresent(session -> {
             session.countReceived();
+            metrics.messageReceived("binary", session.tenant());
             delivery.send(session, messages.error(ErrorCode.BINARY_NOT_SUPPORTED,
                     "Binary frames are not supported; send JSON text frames"));
         });
@@ -142,7 +155,7 @@ public class ConnectionHandler {
         registry.session(connection).ifPresent(session -> {
             registry.unregister(session);
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
-            metrics.connectionClosed(code);
+            metrics.connectionClosed(code, session.tenant());
             LOG.infof("Connection closed id=%s tenant=%s subject=%s code=%d", session.id(), session.tenant(),
                     session.principal().subject(), code);
         });
@@ -185,10 +198,64 @@ public class ConnectionHandler {
         } else if (command instanceof ClientCommand.UnsubscribeAlerts) {
             alerts.unsubscribe(session);
             delivery.send(session, messages.unsubscribedAlerts());
+        } else if (command instanceof ClientCommand.SubscribeEvents subscribe) {
+            delivery.send(session, messages.eventFilter(true, session.addEventTypes(subscribe.eventTypes())));
+        } else if (command instanceof ClientCommand.UnsubscribeEvents unsubscribe) {
+            delivery.send(session, messages.eventFilter(false, session.removeEventTypes(unsubscribe.eventTypes())));
+        } else if (command instanceof ClientCommand.JoinRoom join) {
+            join(session, join.room());
+        } else if (command instanceof ClientCommand.LeaveRoom leave) {
+            delivery.send(session, messages.left(leave.room(), registry.leaveRoom(session, leave.room())));
+        } else if (command instanceof ClientCommand.Info) {
+            delivery.send(session, messages.info(info(session)));
         } else if (command instanceof ClientCommand.Ping) {
             delivery.send(session, messages.pong(clock.instant()));
         } else {
             throw new IllegalStateException("Unhandled command " + command);
         }
+    }
+
+    private void join(GatewaySession session, String room) {
+        if (!Identifiers.isValidRoom(room)) {
+            delivery.send(session, messages.error(ErrorCode.INVALID_ROOM, "Invalid room name in the path"));
+            return;
+        }
+        delivery.send(session, messages.joined(room, registry.joinRoom(session, room)));
+    }
+
+    private static Map<String, Object> info(GatewaySession session) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("connection_id", session.id());
+        info.put("tenant", session.tenant());
+        info.put("subject", session.principal().subject());
+        info.put("role", session.principal().role());
+        info.put("endpoint", session.endpoint());
+        info.put("connected_at", Timestamps.format(session.connectedAt()));
+        info.put("rooms", new TreeSet<>(session.rooms()));
+        info.put("devices", new TreeSet<>(session.devices()));
+        info.put("alerts", session.alerts());
+        info.put("event_types", new TreeSet<>(session.eventTypes()));
+        info.put("messages_sent", session.messagesSent());
+        info.put("messages_received", session.messagesReceived());
+        return info;
+    }
+
+    /** The {@code type} label of {@code pulse_messages_received_total}: what the frame asked for. */
+    private static String label(ClientCommand command) {
+        if (command instanceof ClientCommand.SubscribeDevice || command instanceof ClientCommand.SubscribeAlerts
+                || command instanceof ClientCommand.SubscribeEvents) {
+            return "subscribe";
+        }
+        if (command instanceof ClientCommand.UnsubscribeDevice || command instanceof ClientCommand.UnsubscribeAlerts
+                || command instanceof ClientCommand.UnsubscribeEvents) {
+            return "unsubscribe";
+        }
+        if (command instanceof ClientCommand.JoinRoom) {
+            return "join";
+        }
+        if (command instanceof ClientCommand.LeaveRoom) {
+            return "leave";
+        }
+        return command instanceof ClientCommand.Info ? "info" : "ping";
     }
 }

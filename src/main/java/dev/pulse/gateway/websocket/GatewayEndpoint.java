@@ -28,7 +28,7 @@ public class GatewayEndpoint {
     /** Blocking on purpose: token verification may fetch a JWKS. */
     @OnOpen
     public void onOpen(WebSocketConnection connection) {
-        handler.open(connection, NAME, Optional.empty());
+        handler.open(connection, NAME, Optional.empty(), Optional.empty());
     }
 
     @OnTextMessage

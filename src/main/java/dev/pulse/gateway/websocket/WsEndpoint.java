@@ -1,5 +1,7 @@
 package dev.pulse.gateway.websocket;
 
+import java.util.Optional;
+
 import dev.pulse.gateway.security.HandshakeTokens;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -31,7 +33,7 @@ public class WsEndpoint {
     @OnOpen
     public void onOpen(WebSocketConnection connection) {
         handler.open(connection, NAME,
-                HandshakeTokens.queryParameter(connection.handshakeRequest().query(), "client_id"));
+                HandshakeTokens.queryParameter(connection.handshakeRequest().query(), "client_id"), Optional.empty());
     }
 
     @OnTextMessage

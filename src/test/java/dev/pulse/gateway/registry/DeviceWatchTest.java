@@ -5,15 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.security.GatewayPrincipal;
 
 /** The per-subscriber watermark: each point reaches each subscriber once, older points never. */
 class DeviceWatchTest {
 
     private final List<String> sent = new ArrayList<>();
+    private final BiConsumer<GatewaySession, OutboundMessage> record = (s, m) -> sent.add(s.id() + ":" + m.text());
     private final GatewaySession first = session("first");
     private final GatewaySession second = session("second");
 
@@ -21,17 +24,17 @@ class DeviceWatchTest {
     void sendsEachPointOncePerSubscriberAndNeverAnOlderOne() {
         DeviceWatch watch = new DeviceWatch("t", "d");
         watch.add(first);
-        DeviceWatch.LatestPoint p1 = new DeviceWatch.LatestPoint(Instant.ofEpochSecond(10), "p1");
-        watch.publish(p1, (s, m) -> sent.add(s.id() + ":" + m));
-        watch.publish(p1, (s, m) -> sent.add(s.id() + ":" + m));
+        DeviceWatch.LatestPoint p1 = point(Instant.ofEpochSecond(10), "p1");
+        watch.publish(p1, record);
+        watch.publish(p1, record);
         watch.add(second);
-        watch.catchUp(second, (s, m) -> sent.add(s.id() + ":" + m));
-        watch.catchUp(second, (s, m) -> sent.add(s.id() + ":" + m));
-        watch.publish(new DeviceWatch.LatestPoint(Instant.ofEpochSecond(5), "old"), (s, m) -> sent.add(s.id() + ":" + m));
-        watch.publish(new DeviceWatch.LatestPoint(Instant.ofEpochSecond(20), "p2"), (s, m) -> sent.add(s.id() + ":" + m));
+        watch.catchUp(second, record);
+        watch.catchUp(second, record);
+        watch.publish(point(Instant.ofEpochSecond(5), "old"), record);
+        watch.publish(point(Instant.ofEpochSecond(20), "p2"), record);
 
         assertThat(sent).containsExactlyInAnyOrder("first:p1", "second:p1", "first:p2", "second:p2");
-        assertThat(watch.latest().message()).isEqualTo("p2");
+        assertThat(watch.latest().message().text()).isEqualTo("p2");
         assertThat(watch.isNewer(Instant.ofEpochSecond(20))).isFalse();
     }
 
@@ -42,8 +45,12 @@ class DeviceWatchTest {
         assertThat(watch.claimInitialRead()).isFalse();
     }
 
+    private static DeviceWatch.LatestPoint point(Instant time, String text) {
+        return new DeviceWatch.LatestPoint(time, OutboundMessage.of(OutboundMessage.Kind.TELEMETRY, text));
+    }
+
     private static GatewaySession session(String id) {
         return new GatewaySession(id, null, new GatewayPrincipal("t", id, "customer_viewer", null), "api_v2",
-                Instant.EPOCH);
+                Instant.EPOCH, new TenantCounters());
     }
 }

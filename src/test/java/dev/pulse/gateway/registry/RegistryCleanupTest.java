@@ -80,7 +80,7 @@ class RegistryCleanupTest {
             assertThat(registry.connectionCount()).isZero();
             assertThat(registry.deviceSubscriptionCount()).isZero();
             assertThat(registry.alertSubscriptionCount()).isZero();
-            assertThat(registry.watchingTenantCount()).isZero();
+            assertThat(registry.tenantCount()).isZero();
             assertThat(opening.size()).isZero();
         });
         for (int i = 2; i < CONNECTIONS; i += 3) {

@@ -124,7 +124,7 @@ class AuthenticationTest {
             assertThat(client.drain()).isEmpty();
         }
         assertThat(registry.connectionCount()).isZero();
-        assertThat(registry.watchingTenantCount()).isZero();
+        assertThat(registry.tenantCount()).isZero();
     }
 
     private static String tampered(String token) {

@@ -14,6 +14,6 @@ public final class Quiet {
 
     public static void awaitEmpty(ConnectionRegistry registry) {
         await().atMost(Duration.ofSeconds(15)).until(() -> registry.connectionCount() == 0
-                && registry.watchingTenantCount() == 0);
+                && registry.tenantCount() == 0);
     }
 }

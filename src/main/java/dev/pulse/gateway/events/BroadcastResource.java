@@ -1,0 +1,137 @@
+package dev.pulse.gateway.events;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.protocol.EventTypes;
+import dev.pulse.gateway.protocol.Identifiers;
+import dev.pulse.gateway.security.AuthenticationFailure;
+import dev.pulse.gateway.security.BearerTokens;
+import dev.pulse.gateway.security.GatewayPrincipal;
+import dev.pulse.gateway.security.TokenVerifier;
+
+/**
+ * {@code POST /ws/broadcast}: a backend publishes an event to its tenant's live connections. The tenant is the one of
+ * the caller's token (a publisher role), never one named in the body. Answers 202 with the number of local recipients.
+ * Runs on a worker thread: token verification may fetch a JWKS.
+ */
+@Path("/ws/broadcast")
+public class BroadcastResource {
+
+    private final TokenVerifier verifier;
+    private final EventPublisher publisher;
+    private final GatewayMetrics metrics;
+    private final ObjectMapper mapper;
+    private final Set<String> publisherRoles;
+    private final int maxPayloadBytes;
+    private final String defaultSource;
+
+    public BroadcastResource(TokenVerifier verifier, EventPublisher publisher, GatewayMetrics metrics,
+            ObjectMapper mapper, PulseConfig config) {
+        this.verifier = verifier;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.mapper = mapper;
+        this.publisherRoles = Set.copyOf(config.events().publisherRoles());
+        this.maxPayloadBytes = config.events().maxPayloadBytes();
+        this.defaultSource = config.events().defaultSource();
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response broadcast(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
+        GatewayPrincipal caller;
+        try {
+            caller = verifier.verify(BearerTokens.fromAuthorization(authorization), publisherRoles, true);
+        } catch (AuthenticationFailure failure) {
+            return RestErrors.authentication(failure, metrics::broadcastRequest);
+        }
+        Response invalid = null;
+        JsonNode request = null;
+        if (body == null || body.length == 0) {
+            invalid = RestErrors.badRequest("empty_body", "Send a JSON object: {\"event_type\":...,\"data\":{...}}");
+        } else if (body.length > maxPayloadBytes) {
+            invalid = RestErrors.badRequest("payload_too_large",
+                    "The body has " + body.length + " bytes; the limit is " + maxPayloadBytes);
+        } else {
+            try {
+                request = mapper.readTree(new String(body, StandardCharsets.UTF_8));
+            } catch (JacksonException e) {
+                invalid = RestErrors.badRequest("malformed_json", "The body is not valid JSON");
+            }
+        }
+        if (invalid == null) {
+            invalid = validate(request);
+        }
+        if (invalid != null) {
+            metrics.broadcastRequest("invalid", caller.tenant());
+            return invalid;
+        }
+        String eventType = request.get("event_type").textValue();
+        String room = optionalText(request, "room").orElse(null);
+        String source = optionalText(request, "source").orElse(defaultSource);
+        JsonNode data = request.get("data");
+        ObjectNode payload = data == null || data.isNull() ? mapper.createObjectNode() : (ObjectNode) data;
+        int recipients = publisher.publish(caller.tenant(), eventType, payload, source, room);
+        metrics.broadcastRequest("accepted", caller.tenant());
+
+        ObjectNode answer = mapper.createObjectNode();
+        answer.put("success", true);
+        answer.put("message", "Event broadcast");
+        answer.put("event_type", eventType);
+        if (room != null) {
+            answer.put("room", room);
+        }
+        answer.put("recipients", recipients);
+        return Response.accepted(answer).build();
+    }
+
+    private Response validate(JsonNode request) {
+        if (!request.isObject()) {
+            return RestErrors.badRequest("invalid_body", "The body must be a JSON object");
+        }
+        JsonNode eventType = request.get("event_type");
+        if (eventType == null || !eventType.isTextual() || !EventTypes.isValid(eventType.textValue())) {
+            return RestErrors.badRequest("invalid_event_type",
+                    "event_type must be a string of lowercase letters, digits and _ . - (at most 64 characters)");
+        }
+        JsonNode data = request.get("data");
+        if (data != null && !data.isNull() && !data.isObject()) {
+            return RestErrors.badRequest("invalid_data", "data must be a JSON object");
+        }
+        JsonNode room = request.get("room");
+        if (room != null && !room.isNull() && (!room.isTextual() || !Identifiers.isValidRoom(room.textValue()))) {
+            return RestErrors.badRequest("invalid_room",
+                    "room must be 1 to 64 characters: letters, digits and . _ : - (starting with a letter or digit)");
+        }
+        JsonNode source = request.get("source");
+        if (source != null && !source.isNull() && (!source.isTextual() || source.textValue().length() > 64
+                || source.textValue().isBlank())) {
+            return RestErrors.badRequest("invalid_source", "source must be a non-empty string of at most 64 characters");
+        }
+        return null;
+    }
+
+    private static Optional<String> optionalText(JsonNode request, String field) {
+        JsonNode node = request.get(field);
+        return node != null && node.isTextual() ? Optional.of(node.textValue()) : Optional.empty();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.pulse.gateway.events;
+
+import java.time.Clock;
+import java.util.Collection;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.protocol.EventTypes;
+import dev.pulse.gateway.protocol.Identifiers;
+import dev.pulse.gateway.protocol.OutboundMessage;
+import dev.pulse.gateway.protocol.ServerMessages;
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.registry.GatewaySession;
+
+/**
+ * Publishes events to one tenant's live connections: to the members of a room, or to every connection of the tenant
+ * when no room is named. Connections with an event-type filter get only the types they asked for. The event is
+ * serialized once, whatever the number of recipients.
+ *
+ * <p>The one publishing path of Pulse: {@code POST /ws/broadcast}, {@link EventBroadcaster}'s typed helpers and
+ * Pulse's own pollers all go through it. Inject it to publish from in-process code.
+ */
+@ApplicationScoped
+public class EventPublisher {
+
+    private static final Logger LOG = Logger.getLogger(EventPublisher.class);
+
+    private final ConnectionRegistry registry;
+    private final ServerMessages messages;
+    private final Delivery delivery;
+    private final GatewayMetrics metrics;
+    private final ObjectMapper mapper;
+    private final Clock clock = Clock.systemUTC();
+
+    public EventPublisher(ConnectionRegistry registry, ServerMessages messages, Delivery delivery,
+            GatewayMetrics metrics, ObjectMapper mapper) {
+        this.registry = registry;
+        this.messages = messages;
+        this.delivery = delivery;
+        this.metrics = metrics;
+        this.mapper = mapper;
+    }
+
+    /**
+     * Sends an event to the tenant's connections and returns how many local connections received it.
+     *
+     * @param room a room of the tenant, or null for every connection of the tenant
+     * @throws IllegalArgumentException for an invalid event type or room name
+     */
+    public int publish(String tenant, String eventType, ObjectNode data, String source, String room) {
+        if (!EventTypes.isValid(eventType)) {
+            throw new IllegalArgumentException("invalid event type: " + eventType);
+        }
+        if (room != null && !Identifiers.isValidRoom(room)) {
+            throw new IllegalArgumentException("invalid room: " + room);
+        }
+        Collection<GatewaySession> targets = room == null ? registry.tenantSessions(tenant)
+                : registry.roomMembers(tenant, room);
+        OutboundMessage message = null;
+        int recipients = 0;
+        for (GatewaySession session : targets) {
+            if (session.accepts(eventType)) {
+                if (message == null) {
+                    message = messages.event(eventType, clock.instant(), data, source, room);
+                }
+                delivery.send(session, message);
+                recipients++;
+            }
+        }
+        metrics.broadcastDelivered(recipients);
+        LOG.debugf("Event %s for room %s reached %d connections", eventType, room, recipients);
+        return recipients;
+    }
+
+    /** {@link #publish(String, String, ObjectNode, String, String)} with the data as a map of plain values. */
+    public int publish(String tenant, String eventType, Map<String, ?> data, String source, String room) {
+        return publish(tenant, eventType, (ObjectNode) mapper.valueToTree(data), source, room);
+    }
+}

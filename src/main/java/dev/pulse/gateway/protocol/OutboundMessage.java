@@ -1,0 +1,50 @@
+package dev.pulse.gateway.protocol;
+
+/**
+ * A finished server-to-client frame: the text, its size in UTF-8 bytes and its kind (for metrics). Built once per
+ * message, however many connections it goes to.
+ */
+public record OutboundMessage(Kind kind, String text, int bytes) {
+
+    /** What a message is, as the {@code type} label of {@code pulse_messages_sent_total}. */
+    public enum Kind {
+        TELEMETRY("telemetry"),
+        ALERTS("alerts"),
+        EVENT("event"),
+        REPLY("reply"),
+        ERROR("error");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    public static OutboundMessage of(Kind kind, String text) {
+        return new OutboundMessage(kind, text, utf8Length(text));
+    }
+
+    private static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+}
