@@ -44,8 +44,11 @@ public class GatewayMetrics {
     public GatewayMetrics(MeterRegistry registry, ConnectionRegistry connections, PulseConfig config) {
         this.registry = registry;
         this.tenantLabels = config.metrics().tenantLabels();
-        for (OutboundMessage.Kind kind : OutboundMessage.Kind.values()) {
-            sentByKind.put(kind, sentCounter(kind, Tags.empty()));
+        if (!tenantLabels) {
+            // Prometheus wants one set of label names per metric: with tenant labels, these are registered per tenant.
+            for (OutboundMessage.Kind kind : OutboundMessage.Kind.values()) {
+                sentByKind.put(kind, sentCounter(kind, Tags.empty()));
+            }
         }
         this.bytesSent = Counter.builder("pulse.sent").baseUnit("bytes")
                 .description("Bytes of messages written to clients").register(registry);

@@ -3,6 +3,8 @@ package dev.pulse.gateway.support;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -26,11 +28,19 @@ public class LocalStack implements QuarkusTestResourceLifecycleManager {
     }
 
     public static synchronized void ensureUp() {
+        stack("up", "test");
+    }
+
+    /** Runs {@code src/scripts/stack.sh} with these arguments (e.g. stop-influx), failing the test if it fails. */
+    public static synchronized void stack(String... arguments) {
         Path script = projectRoot().resolve("src/scripts/stack.sh");
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(List.of(arguments));
         try {
-            Process process = new ProcessBuilder("bash", script.toString(), "up", "test").inheritIO().start();
+            Process process = new ProcessBuilder(command).inheritIO().start();
             if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IllegalStateException("src/scripts/stack.sh up test failed; see its output above");
+                throw new IllegalStateException("src/scripts/stack.sh " + String.join(" ", arguments)
+                        + " failed; see its output above");
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + script, e);
