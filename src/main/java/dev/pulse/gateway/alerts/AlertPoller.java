@@ -43,6 +43,9 @@ public class AlertPoller {
     @Scheduled(identity = "alert-poller", every = "${pulse.alerts.poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> poll() {
+        if (!health.due(GatewayMetrics.POSTGRESQL)) {
+            return Uni.createFrom().voidItem();
+        }
         List<AlertFeed> feeds = registry.alertFeeds();
         long started = System.nanoTime();
         if (feeds.isEmpty()) {

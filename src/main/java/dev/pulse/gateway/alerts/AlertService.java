@@ -7,6 +7,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.observability.SourceHealth;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
@@ -23,9 +25,11 @@ public class AlertService {
     private final AlertRepository repository;
     private final ServerMessages messages;
     private final Delivery delivery;
+    private final SourceHealth health;
 
     public AlertService(ConnectionRegistry registry, AlertRepository repository, ServerMessages messages,
-            Delivery delivery) {
+            Delivery delivery, SourceHealth health) {
+        this.health = health;
         this.registry = registry;
         this.repository = repository;
         this.messages = messages;
@@ -42,6 +46,7 @@ public class AlertService {
      * subscribes, otherwise by reading it once.
      */
     public void sendCurrent(GatewaySession session, AlertFeed feed) {
+        health.greet(GatewayMetrics.POSTGRESQL, session);
         feed.catchUp(session, delivery::send);
         if (feed.claimInitialRead()) {
             refresh(feed).subscribe().with(

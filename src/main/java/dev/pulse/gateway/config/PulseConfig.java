@@ -36,6 +36,21 @@ public interface PulseConfig {
     /** Pulse's own meters. */
     Metrics metrics();
 
+    /** Bounds on what one client, tenant or subject may do. */
+    Limits limits();
+
+    /** Pings, pong and idle timeouts. */
+    Keepalive keepalive();
+
+    /** Writing to clients that read slowly. */
+    Delivery delivery();
+
+    /** Polling a source that does not answer. */
+    Sources sources();
+
+    /** Graceful shutdown. */
+    Shutdown shutdown();
+
     interface Influx {
         /** Base URL of the InfluxDB 1.x HTTP API (InfluxQL, {@code POST /query}). */
         @WithDefault("http://localhost:8086")
@@ -121,6 +136,12 @@ public interface PulseConfig {
         /** Roles that may open a WebSocket connection. */
         @WithDefault("customer_admin,customer_viewer")
         List<String> roles();
+
+        /**
+         * Origins (scheme://host[:port]) allowed to open a WebSocket; a request with another {@code Origin} is refused at
+         * the upgrade with 403. Empty: every origin. Requests without an {@code Origin} (non-browser clients) pass.
+         */
+        Optional<List<String>> allowedOrigins();
     }
 
     interface Events {
@@ -154,5 +175,73 @@ public interface PulseConfig {
          */
         @WithDefault("false")
         boolean tenantLabels();
+    }
+
+    interface Limits {
+        /** Frames one connection may send per minute (a burst of this many, then one per 60/n seconds); 0: no limit. */
+        @WithDefault("60")
+        int messagesPerMinute();
+
+        /** Rate-limited frames after which the connection is closed with 1008. */
+        @WithDefault("10")
+        int rateViolationsBeforeClose();
+
+        /** Device subscriptions one connection may hold. */
+        @WithDefault("1000")
+        int devicesPerConnection();
+
+        /** Rooms one connection may be in. */
+        @WithDefault("100")
+        int roomsPerConnection();
+
+        /** Open connections one tenant may have on this replica; 0: no limit. */
+        @WithDefault("0")
+        int connectionsPerTenant();
+
+        /** Open connections one subject (token {@code sub}) may have on this replica; 0: no limit. */
+        @WithDefault("0")
+        int connectionsPerSubject();
+
+        /**
+         * New connections accepted per second (a burst of this many); more are closed with 1013 and a retry hint, so a
+         * restarting replica is not flattened by every client reconnecting at once. 0: no limit.
+         */
+        @WithDefault("500")
+        int connectsPerSecond();
+    }
+
+    interface Keepalive {
+        /** How often the server pings every connection (and checks pong and idle timeouts). */
+        @WithDefault("30s")
+        Duration pingInterval();
+
+        /** A connection that has answered no ping for this long is closed (4010) and cleaned up. */
+        @WithDefault("75s")
+        Duration pongTimeout();
+
+        /** A connection with no subscription and no room that has sent nothing for this long is closed (4011). */
+        @WithDefault("300s")
+        Duration idleTimeout();
+    }
+
+    interface Delivery {
+        /**
+         * Messages written to one connection and not yet flushed to its socket. At this bound telemetry is conflated to
+         * the newest point per device; any other message closes the connection with 4009.
+         */
+        @WithDefault("1000")
+        int maxPendingMessages();
+    }
+
+    interface Sources {
+        /** Longest wait between retries of a source that does not answer (doubling from the poll interval). */
+        @WithDefault("30s")
+        Duration maxBackoff();
+    }
+
+    interface Shutdown {
+        /** Longest reconnect delay hinted to clients at shutdown; each client gets a random delay up to this. */
+        @WithDefault("10s")
+        Duration reconnectJitter();
     }
 }

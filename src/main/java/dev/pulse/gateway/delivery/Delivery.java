@@ -4,13 +4,21 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.registry.SessionOutbox;
 
 /**
  * Writes finished frames to connections. Never blocks: the write is queued on the connection's event loop and its
  * outcome is counted. Callers build a message once and pass the same {@link OutboundMessage} for every target.
+ *
+ * <p>Slow consumers: a connection has at most {@code pulse.delivery.max-pending-messages} writes not yet flushed to
+ * its socket. At that bound, telemetry is held back and conflated to the newest point per device (sent when the client
+ * catches up); any other message means the client cannot keep up, and the connection is closed with 4009. Memory per
+ * connection stays bounded either way, and other connections are not slowed.
  */
 @ApplicationScoped
 public class Delivery {
@@ -18,23 +26,54 @@ public class Delivery {
     private static final Logger LOG = Logger.getLogger(Delivery.class);
 
     private final GatewayMetrics metrics;
+    private final int maxPending;
 
-    public Delivery(GatewayMetrics metrics) {
+    public Delivery(GatewayMetrics metrics, PulseConfig config) {
         this.metrics = metrics;
+        this.maxPending = Math.max(1, config.delivery().maxPendingMessages());
     }
 
     public void send(GatewaySession session, OutboundMessage message) {
         if (session.isClosed()) {
             return;
         }
+        SessionOutbox outbox = session.outbox();
+        if (outbox.pending() >= maxPending) {
+            if (message.conflationKey() != null) {
+                outbox.conflate(message.conflationKey(), message);
+                metrics.conflated();
+            } else if (outbox.markOverflowed()) {
+                metrics.slowConsumerClosed();
+                LOG.infof("Connection %s closed: %d messages not read (slow consumer)", session.id(), maxPending);
+                session.connection().close(CloseCodes.SLOW_CONSUMER).subscribe().with(ok -> { }, failed -> { });
+            }
+            return;
+        }
+        write(session, outbox, message);
+    }
+
+    private void write(GatewaySession session, SessionOutbox outbox, OutboundMessage message) {
+        outbox.writeStarted();
         session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
+                    outbox.writeFinished();
                     session.countSent();
                     metrics.messageSent(message, session.tenant());
+                    flushConflated(session, outbox);
                 },
                 failure -> {
+                    outbox.writeFinished();
                     metrics.sendFailure();
                     LOG.debugf("Send to %s failed: %s", session, failure.toString());
                 });
+    }
+
+    /** Sends the telemetry held back while the client was behind, now that it reads again. */
+    private void flushConflated(GatewaySession session, SessionOutbox outbox) {
+        if (outbox.pending() < maxPending / 2 && outbox.conflatedCount() > 0) {
+            for (OutboundMessage held : outbox.drainConflated()) {
+                send(session, held);
+            }
+        }
     }
 }

@@ -126,6 +126,39 @@ public class GatewayMetrics {
         sendFailures.increment();
     }
 
+    /** A telemetry message held back (and possibly replaced by a newer one) for a client that reads too slowly. */
+    public void conflated() {
+        Counter.builder("pulse.telemetry.conflated")
+                .description("Telemetry messages held back for slow readers (newest per device kept)")
+                .register(registry).increment();
+    }
+
+    /** A connection closed because it did not read its messages (4009). */
+    public void slowConsumerClosed() {
+        Counter.builder("pulse.slow.consumers.closed")
+                .description("Connections closed because they did not read their messages").register(registry)
+                .increment();
+    }
+
+    /** A connection closed by the keepalive sweep: {@code ping_timeout} or {@code idle}. */
+    public void keepaliveClosed(String reason) {
+        Counter.builder("pulse.keepalive.closed").tag("reason", reason)
+                .description("Connections closed for a missing pong or idleness, by reason").register(registry)
+                .increment();
+    }
+
+    /** A frame refused by the per-connection rate limit. */
+    public void rateLimited() {
+        Counter.builder("pulse.rate.limited").description("Frames refused by the per-connection rate limit")
+                .register(registry).increment();
+    }
+
+    /** A connection refused by a limit: {@code connect_rate}, {@code tenant}, {@code subject}. */
+    public void connectionRefused(String limit) {
+        Counter.builder("pulse.connections.refused").tag("limit", limit)
+                .description("Connections refused by a limit, by limit").register(registry).increment();
+    }
+
     /** One {@code POST /ws/broadcast}: {@code accepted}, {@code invalid}, {@code unauthorized} or {@code forbidden}. */
     public void broadcastRequest(String outcome, String tenant) {
         Counter.builder("pulse.broadcast.requests").tag("outcome", outcome).tags(tenant(tenant))

@@ -1,52 +1,109 @@
 package dev.pulse.gateway.observability;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.events.EventBroadcaster;
+import dev.pulse.gateway.protocol.OutboundMessage;
+import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.registry.GatewaySession;
 
 /**
- * Whether each data source answered its last poll. A change is logged once (not on every failing cycle) and published
- * as a {@code health_changed} event to the {@code system} room of every connected tenant.
+ * Whether each data source answered its last poll, and when to try a failing one again. A change is logged once (not
+ * on every failing cycle) and told to clients: a {@code status} message to the source's subscribers (device
+ * subscribers for InfluxDB, alert subscribers for PostgreSQL) and a {@code health_changed} event to every connected
+ * tenant's {@code system} room. A failing source is retried after the poll interval, then twice as long each time, up
+ * to {@code pulse.sources.max-backoff}.
  */
 @ApplicationScoped
 public class SourceHealth {
 
     private static final Logger LOG = Logger.getLogger(SourceHealth.class);
 
-    private final Map<String, Boolean> failing = new ConcurrentHashMap<>();
-    private final EventBroadcaster events;
-    private final ConnectionRegistry registry;
-
-    public SourceHealth(EventBroadcaster events, ConnectionRegistry registry) {
-        this.events = events;
-        this.registry = registry;
+    private record State(boolean failing, long backoffNanos, long nextAttemptNanos) {
+        static final State HEALTHY = new State(false, 0, 0);
     }
 
-    /** Records the outcome of one poll cycle of {@code source}; {@code detail} says what failed. */
+    private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final EventBroadcaster events;
+    private final ConnectionRegistry registry;
+    private final ServerMessages messages;
+    private final Delivery delivery;
+    private final Map<String, Long> intervalNanos;
+    private final long maxBackoffNanos;
+    private final Clock clock = Clock.systemUTC();
+
+    public SourceHealth(EventBroadcaster events, ConnectionRegistry registry, ServerMessages messages,
+            Delivery delivery, PulseConfig config) {
+        this.events = events;
+        this.registry = registry;
+        this.messages = messages;
+        this.delivery = delivery;
+        this.intervalNanos = Map.of(GatewayMetrics.INFLUXDB, config.telemetry().pollInterval().toNanos(),
+                GatewayMetrics.POSTGRESQL, config.alerts().pollInterval().toNanos());
+        this.maxBackoffNanos = config.sources().maxBackoff().toNanos();
+    }
+
+    /** Whether a poll of {@code source} should run now: always while it is healthy, on its back-off when failing. */
+    public boolean due(String source) {
+        State state = states.getOrDefault(source, State.HEALTHY);
+        return !state.failing() || System.nanoTime() - state.nextAttemptNanos() >= 0;
+    }
+
+    /** Records the outcome of one poll cycle of {@code source}; {@code detail} says what failed (logs only). */
     public void report(String source, boolean failed, String detail) {
-        Boolean before = failing.put(source, failed);
-        boolean wasFailing = before != null && before;
-        if (failed == wasFailing) {
+        long now = System.nanoTime();
+        State before = states.getOrDefault(source, State.HEALTHY);
+        State after;
+        if (failed) {
+            long interval = intervalNanos.getOrDefault(source, Duration.ofSeconds(5).toNanos());
+            long backoff = before.failing() ? Math.min(maxBackoffNanos, before.backoffNanos() * 2) : interval;
+            after = new State(true, backoff, now + backoff);
+        } else {
+            after = State.HEALTHY;
+        }
+        states.put(source, after);
+        if (failed == before.failing()) {
             return;
         }
         if (failed) {
-            LOG.warnf("%s poll failing: %s", source, detail);
+            LOG.warnf("%s poll failing: %s (retrying with back-off up to %s)", source, detail,
+                    Duration.ofNanos(maxBackoffNanos));
         } else {
             LOG.infof("%s poll recovered", source);
         }
-        // Clients learn which source and its state; the error itself (addresses, credentials' user names) stays in logs.
+        OutboundMessage status = messages.status(source, !failed, clock.instant());
+        for (GatewaySession session : subscribersOf(source)) {
+            delivery.send(session, status);
+        }
+        // Clients learn which source and its state; the error itself (addresses, user names) stays in the logs.
         for (String tenant : registry.connectedTenants()) {
             events.healthChanged(tenant, failed ? "unavailable" : "available", Map.of("source", source));
         }
     }
 
+    /** Tells a new subscriber that its source is down, so it does not wait for data that cannot come yet. */
+    public void greet(String source, GatewaySession session) {
+        if (isFailing(source)) {
+            delivery.send(session, messages.status(source, false, clock.instant()));
+        }
+    }
+
     public boolean isFailing(String source) {
-        return failing.getOrDefault(source, false);
+        return states.getOrDefault(source, State.HEALTHY).failing();
+    }
+
+    private Set<GatewaySession> subscribersOf(String source) {
+        return GatewayMetrics.INFLUXDB.equals(source) ? registry.deviceSubscribers() : registry.alertSubscribers();
     }
 }

@@ -34,6 +34,10 @@ public sealed interface ClientCommand {
     record Info() implements ClientCommand {
     }
 
+    /** Replaces the connection's token before it expires (same tenant and subject). */
+    record Refresh(String token) implements ClientCommand {
+    }
+
     record Ping() implements ClientCommand {
     }
 }

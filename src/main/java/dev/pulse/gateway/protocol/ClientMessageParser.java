@@ -58,6 +58,7 @@ public class ClientMessageParser {
             case "join" -> new ClientCommand.JoinRoom(room(root));
             case "leave" -> new ClientCommand.LeaveRoom(room(root));
             case "info" -> new ClientCommand.Info();
+            case "refresh" -> new ClientCommand.Refresh(token(root));
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "Unknown action: " + printable(action));
         };
     }
@@ -134,6 +135,14 @@ public class ClientMessageParser {
             types.add(item.textValue());
         }
         return types;
+    }
+
+    private static String token(JsonNode root) throws ProtocolException {
+        JsonNode node = root.get("token");
+        if (node == null || !node.isTextual() || node.textValue().isBlank() || node.textValue().length() > 16_384) {
+            throw new ProtocolException(ErrorCode.INVALID_TOKEN, "refresh needs a \"token\" string");
+        }
+        return node.textValue().trim();
     }
 
     private static String text(JsonNode root, String field) {

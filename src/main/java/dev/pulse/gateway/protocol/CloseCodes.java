@@ -1,9 +1,12 @@
 package dev.pulse.gateway.protocol;
 
+import java.time.Duration;
+
 import io.quarkus.websockets.next.CloseReason;
 
 /**
- * Close codes Pulse sends. Authentication failures close an accepted connection (instead of refusing the HTTP
+ * Close codes Pulse sends (the README's close-code table lists them with their reconnect class). Authentication
+ * failures close an accepted connection (instead of refusing the HTTP
  * upgrade) because a browser sees only the close frame of a WebSocket, never the status of a refused upgrade.
  */
 public final class CloseCodes {
@@ -20,6 +23,34 @@ public final class CloseCodes {
     /** More messages than allowed arrived before the connection finished authenticating. */
     public static final CloseReason EARLY_FLOOD = new CloseReason(1008, "Too many messages before authentication");
 
+    /** Too many frames after rate-limit warnings. Do not reconnect in a loop: slow the client down. */
+    public static final CloseReason RATE_LIMIT = new CloseReason(1008, "Rate limit exceeded");
+
+    /** The token's {@code exp} passed and no refresh arrived. Reconnect with a fresh token. */
+    public static final CloseReason TOKEN_EXPIRED = new CloseReason(4001, "Token expired");
+
+    /** The client did not read its messages fast enough. Reconnect with back-off. */
+    public static final CloseReason SLOW_CONSUMER = new CloseReason(4009, "Slow consumer: messages were not read");
+
+    /** No pong within the pong timeout. Reconnect. */
+    public static final CloseReason PING_TIMEOUT = new CloseReason(4010, "Ping timeout");
+
+    /** Neither traffic nor subscriptions for the idle timeout. Reconnect when there is something to watch. */
+    public static final CloseReason IDLE = new CloseReason(4011, "Idle timeout");
+
+    /** The tenant's or subject's connection limit is reached. Reconnect later, with back-off. */
+    public static final CloseReason TOO_MANY_CONNECTIONS = new CloseReason(4029, "Too many connections");
+
     private CloseCodes() {
+    }
+
+    /** 1013: too many new connections right now; the reason carries when to retry. */
+    public static CloseReason tryAgainLater(Duration retryAfter) {
+        return new CloseReason(1013, "Try again later; reconnect in " + retryAfter.toMillis() + " ms");
+    }
+
+    /** 1001: the server is shutting down; the reason carries a jittered reconnect delay. */
+    public static CloseReason goingAway(Duration reconnectAfter) {
+        return new CloseReason(1001, "Server restarting; reconnect in " + reconnectAfter.toMillis() + " ms");
     }
 }

@@ -18,6 +18,14 @@ public enum ErrorCode {
     INVALID_ROOM("invalid_room"),
     /** {@code data.event_types} is not a list of 1 to 100 valid event types. */
     INVALID_EVENT_TYPES("invalid_event_types"),
+    /** More frames than {@code pulse.limits.messages-per-minute}; the frame was not handled. */
+    RATE_LIMITED("rate_limited"),
+    /** The connection already holds {@code pulse.limits.devices-per-connection} device subscriptions. */
+    TOO_MANY_DEVICES("too_many_devices"),
+    /** The connection is already in {@code pulse.limits.rooms-per-connection} rooms. */
+    TOO_MANY_ROOMS("too_many_rooms"),
+    /** A refresh carried no token, or one that failed verification; the current token stays in force. */
+    INVALID_TOKEN("invalid_token"),
     /** Binary frames carry nothing Pulse understands; the protocol is JSON text frames. */
     BINARY_NOT_SUPPORTED("binary_not_supported"),
     /** Pulse failed to handle a valid request; the request can be retried. */

@@ -1,16 +1,18 @@
 package dev.pulse.gateway.protocol;
 
 /**
- * A finished server-to-client frame: the text, its size in UTF-8 bytes and its kind (for metrics). Built once per
- * message, however many connections it goes to.
+ * A finished server-to-client frame: the text, its size in UTF-8 bytes, its kind (for metrics) and, for telemetry, the
+ * device it is about (a slow reader gets only the newest message per key). Built once per message, however many
+ * connections it goes to.
  */
-public record OutboundMessage(Kind kind, String text, int bytes) {
+public record OutboundMessage(Kind kind, String text, int bytes, String conflationKey) {
 
     /** What a message is, as the {@code type} label of {@code pulse_messages_sent_total}. */
     public enum Kind {
         TELEMETRY("telemetry"),
         ALERTS("alerts"),
         EVENT("event"),
+        STATUS("status"),
         REPLY("reply"),
         ERROR("error");
 
@@ -26,7 +28,12 @@ public record OutboundMessage(Kind kind, String text, int bytes) {
     }
 
     public static OutboundMessage of(Kind kind, String text) {
-        return new OutboundMessage(kind, text, utf8Length(text));
+        return new OutboundMessage(kind, text, utf8Length(text), null);
+    }
+
+    /** A message that a newer one with the same key may replace while the client is behind. */
+    public static OutboundMessage conflatable(Kind kind, String text, String key) {
+        return new OutboundMessage(kind, text, utf8Length(text), key);
     }
 
     private static int utf8Length(String text) {

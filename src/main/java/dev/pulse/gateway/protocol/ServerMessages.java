@@ -89,6 +89,26 @@ public class ServerMessages {
         return write(Kind.REPLY, root);
     }
 
+    /** {@code {"type":"refreshed","success":true,"message":"Token refreshed","data":{"expires_at":...}}}. */
+    public OutboundMessage refreshed(Instant expiresAt) {
+        ObjectNode root = seedReply("refreshed", "Token refreshed");
+        ObjectNode data = (ObjectNode) root.get("data");
+        if (expiresAt != null) {
+            data.put("expires_at", Timestamps.format(expiresAt));
+        }
+        return write(Kind.REPLY, root);
+    }
+
+    /** {@code {"type":"status","source":"influxdb","status":"unavailable","timestamp":...}}. */
+    public OutboundMessage status(String source, boolean available, Instant now) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("type", "status");
+        root.put("source", source);
+        root.put("status", available ? "available" : "unavailable");
+        root.put("timestamp", Timestamps.format(now));
+        return write(Kind.STATUS, root);
+    }
+
     public OutboundMessage error(ErrorCode code, String message) {
         return write(Kind.ERROR, new ServerMessage.Error("error", code.wire(), message));
     }
@@ -104,7 +124,7 @@ public class ServerMessages {
         ObjectNode data = root.putObject("data");
         data.put("timestamp", Timestamps.format(timestamp));
         data.set("metrics", metrics);
-        return write(Kind.TELEMETRY, root);
+        return OutboundMessage.conflatable(Kind.TELEMETRY, text(root), deviceId);
     }
 
     /** {@code {"type":"alerts","alerts":[...]}}. */
@@ -143,8 +163,12 @@ public class ServerMessages {
     }
 
     private OutboundMessage write(Kind kind, Object message) {
+        return OutboundMessage.of(kind, text(message));
+    }
+
+    private String text(Object message) {
         try {
-            return OutboundMessage.of(kind, mapper.writeValueAsString(message));
+            return mapper.writeValueAsString(message);
         } catch (JsonProcessingException e) {
             // Only our own records and trees reach here; failing to write them is a bug, not bad input.
             throw new IllegalStateException("Cannot serialize " + message.getClass().getSimpleName(), e);

@@ -54,6 +54,11 @@ public final class AlertFeed {
         }
     }
 
+    /** The subscribers (a snapshot). */
+    public java.util.Set<GatewaySession> subscribers() {
+        return java.util.Set.copyOf(lastSentBySubscriber.keySet());
+    }
+
     public int subscriberCount() {
         return lastSentBySubscriber.size();
     }

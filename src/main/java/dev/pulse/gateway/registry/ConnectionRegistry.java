@@ -34,6 +34,8 @@ public class ConnectionRegistry {
     private final Map<String, TenantIndex> tenants = new ConcurrentHashMap<>();
     private final Map<String, TenantCounters> counters = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> openByEndpoint = new ConcurrentHashMap<>();
+    /** Open connections per tenant and subject, for pulse.limits.connections-per-subject. */
+    private final Map<String, AtomicInteger> openBySubject = new ConcurrentHashMap<>();
     private final Clock clock;
 
     public ConnectionRegistry() {
@@ -44,12 +46,66 @@ public class ConnectionRegistry {
         this.clock = clock;
     }
 
-    /**
-     * Registers an authenticated connection. The session id is {@code requestedId} when given and not in use,
-     * otherwise the connection's own id.
-     */
+    /** Why a connection was not registered. */
+    public enum Refusal {
+        TENANT_LIMIT,
+        SUBJECT_LIMIT
+    }
+
+    /** A connection refused by a connection limit. */
+    public static final class LimitReached extends Exception {
+        private final Refusal refusal;
+
+        LimitReached(Refusal refusal) {
+            super(refusal.name(), null, false, false);
+            this.refusal = refusal;
+        }
+
+        public Refusal refusal() {
+            return refusal;
+        }
+    }
+
+    /** {@link #register(WebSocketConnection, GatewayPrincipal, String, Optional, int, int)} without limits. */
     public GatewaySession register(WebSocketConnection connection, GatewayPrincipal principal, String endpoint,
             Optional<String> requestedId) {
+        try {
+            return register(connection, principal, endpoint, requestedId, 0, 0);
+        } catch (LimitReached impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
+    /**
+     * Registers an authenticated connection. The session id is {@code requestedId} when given and not in use,
+     * otherwise the connection's own id. The tenant and subject limits (0: none) are checked and taken atomically.
+     */
+    public GatewaySession register(WebSocketConnection connection, GatewayPrincipal principal, String endpoint,
+            Optional<String> requestedId, int maxPerTenant, int maxPerSubject) throws LimitReached {
+        String subjectKey = principal.tenant() + '\u0000' + principal.subject();
+        int[] subjectOpen = new int[1];
+        openBySubject.compute(subjectKey, (key, open) -> {
+            AtomicInteger counter = open != null ? open : new AtomicInteger();
+            subjectOpen[0] = counter.incrementAndGet();
+            return counter;
+        });
+        if (maxPerSubject > 0 && subjectOpen[0] > maxPerSubject) {
+            releaseSubject(subjectKey);
+            throw new LimitReached(Refusal.SUBJECT_LIMIT);
+        }
+        boolean[] tenantFull = new boolean[1];
+        tenants.compute(principal.tenant(), (tenant, index) -> {
+            TenantIndex target = index != null ? index : new TenantIndex(tenant);
+            tenantFull[0] = maxPerTenant > 0 && target.sessions.size() + target.reserved >= maxPerTenant;
+            if (!tenantFull[0]) {
+                target.reserved++;
+            }
+            return target.isEmpty() ? null : target;
+        });
+        if (tenantFull[0]) {
+            releaseSubject(subjectKey);
+            throw new LimitReached(Refusal.TENANT_LIMIT);
+        }
         TenantCounters tenantCounters = counters.computeIfAbsent(principal.tenant(), t -> new TenantCounters());
         GatewaySession session = null;
         if (requestedId.isPresent()) {
@@ -68,6 +124,7 @@ public class ConnectionRegistry {
         tenants.compute(principal.tenant(), (tenant, index) -> {
             TenantIndex target = index != null ? index : new TenantIndex(tenant);
             target.sessions.add(registered);
+            target.reserved--;
             return target;
         });
         tenantCounters.connections.increment();
@@ -103,6 +160,36 @@ public class ConnectionRegistry {
         session.connection().userData().remove(SESSION);
         counters.get(session.tenant()).disconnections.increment();
         openByEndpoint.get(session.endpoint()).decrementAndGet();
+        releaseSubject(session.tenant() + '\u0000' + session.principal().subject());
+    }
+
+    private void releaseSubject(String subjectKey) {
+        openBySubject.computeIfPresent(subjectKey, (key, open) -> open.decrementAndGet() <= 0 ? null : open);
+    }
+
+    /** Connections with at least one device subscription (a snapshot; scans the tenants' watches). */
+    public Set<GatewaySession> deviceSubscribers() {
+        Set<GatewaySession> subscribers = new java.util.HashSet<>();
+        for (TenantIndex index : tenants.values()) {
+            for (DeviceWatch watch : index.deviceWatches()) {
+                subscribers.addAll(watch.subscribers());
+            }
+        }
+        return subscribers;
+    }
+
+    /** Connections subscribed to alerts (a snapshot). */
+    public Set<GatewaySession> alertSubscribers() {
+        Set<GatewaySession> subscribers = new java.util.HashSet<>();
+        for (AlertFeed feed : alertFeeds()) {
+            subscribers.addAll(feed.subscribers());
+        }
+        return subscribers;
+    }
+
+    /** Every open connection (a snapshot): for the keepalive sweep and shutdown, not for per-message paths. */
+    public List<GatewaySession> allSessions() {
+        return List.copyOf(sessions.values());
     }
 
     /**

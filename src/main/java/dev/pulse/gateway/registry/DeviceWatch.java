@@ -75,6 +75,11 @@ public final class DeviceWatch {
         }
     }
 
+    /** The subscribers (a snapshot). */
+    public java.util.Set<GatewaySession> subscribers() {
+        return java.util.Set.copyOf(lastSentBySubscriber.keySet());
+    }
+
     public int subscriberCount() {
         return lastSentBySubscriber.size();
     }

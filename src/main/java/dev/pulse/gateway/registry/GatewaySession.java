@@ -3,8 +3,10 @@ package dev.pulse.gateway.registry;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.pulse.gateway.limits.TokenBucket;
 import dev.pulse.gateway.security.GatewayPrincipal;
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -13,7 +15,7 @@ public final class GatewaySession {
 
     private final String id;
     private final WebSocketConnection connection;
-    private final GatewayPrincipal principal;
+    private volatile GatewayPrincipal principal;
     private final String endpoint;
     private final Instant connectedAt;
     private final Set<String> devices = ConcurrentHashMap.newKeySet();
@@ -22,6 +24,11 @@ public final class GatewaySession {
     private final TenantCounters counters;
     private volatile boolean alerts;
     private volatile boolean closed;
+    private volatile long lastActivityNanos = System.nanoTime();
+    private volatile long lastPongNanos = System.nanoTime();
+    private volatile TokenBucket rateLimit;
+    private final AtomicInteger rateViolations = new AtomicInteger();
+    private final SessionOutbox outbox = new SessionOutbox();
     private final AtomicLong messagesSent = new AtomicLong();
     private final AtomicLong messagesReceived = new AtomicLong();
 
@@ -45,6 +52,55 @@ public final class GatewaySession {
 
     public GatewayPrincipal principal() {
         return principal;
+    }
+
+    /** Replaces the principal after an in-band token refresh; tenant and subject are checked by the caller. */
+    public void refreshed(GatewayPrincipal refreshed) {
+        this.principal = refreshed;
+    }
+
+    public SessionOutbox outbox() {
+        return outbox;
+    }
+
+    /** Records a frame from the client (traffic for the idle timeout). */
+    public void touched(long now) {
+        lastActivityNanos = now;
+    }
+
+    public long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    public void ponged(long now) {
+        lastPongNanos = now;
+    }
+
+    public long lastPongNanos() {
+        return lastPongNanos;
+    }
+
+    /** Takes a token of the per-connection message rate; true when the frame may be handled. */
+    public boolean tryRate(long now, int messagesPerMinute) {
+        if (messagesPerMinute <= 0) {
+            return true;
+        }
+        TokenBucket bucket = rateLimit;
+        if (bucket == null) {
+            bucket = new TokenBucket(messagesPerMinute, 60_000_000_000L, now);
+            rateLimit = bucket;
+        }
+        return bucket.tryTake(now);
+    }
+
+    /** Counts a rate-limited frame; returns how many there have been. */
+    public int rateViolation() {
+        return rateViolations.incrementAndGet();
+    }
+
+    /** Whether the connection watches anything: devices, alerts or rooms (an event filter alone does not count). */
+    public boolean hasSubscriptions() {
+        return !devices.isEmpty() || alerts || !rooms.isEmpty();
     }
 
     public String tenant() {

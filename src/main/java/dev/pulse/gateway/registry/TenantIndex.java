@@ -13,6 +13,8 @@ final class TenantIndex {
     final Map<String, DeviceWatch> devices = new ConcurrentHashMap<>();
     final Map<String, Set<GatewaySession>> rooms = new ConcurrentHashMap<>();
     volatile AlertFeed alerts;
+    /** Places taken by connections being registered, so the tenant limit cannot be overshot by concurrent opens. */
+    int reserved;
 
     TenantIndex(String tenant) {
         this.tenant = tenant;
@@ -23,6 +25,6 @@ final class TenantIndex {
     }
 
     boolean isEmpty() {
-        return sessions.isEmpty() && devices.isEmpty() && rooms.isEmpty() && alerts == null;
+        return sessions.isEmpty() && devices.isEmpty() && rooms.isEmpty() && alerts == null && reserved == 0;
     }
 }

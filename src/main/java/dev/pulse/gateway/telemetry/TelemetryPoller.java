@@ -48,6 +48,9 @@ public class TelemetryPoller {
     @Scheduled(identity = "telemetry-poller", every = "${pulse.telemetry.poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void poll() {
+        if (!health.due(GatewayMetrics.INFLUXDB)) {
+            return;
+        }
         long started = System.nanoTime();
         Map<String, Collection<DeviceWatch>> watched = registry.deviceWatchesByTenant();
         String failure = null;

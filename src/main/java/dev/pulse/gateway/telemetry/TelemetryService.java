@@ -8,6 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.observability.SourceHealth;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
@@ -25,10 +27,12 @@ public class TelemetryService {
     private final TelemetrySource source;
     private final ServerMessages messages;
     private final Delivery delivery;
+    private final SourceHealth health;
     private final Executor blocking = Infrastructure.getDefaultWorkerPool();
 
     public TelemetryService(ConnectionRegistry registry, TelemetrySource source, ServerMessages messages,
-            Delivery delivery) {
+            Delivery delivery, SourceHealth health) {
+        this.health = health;
         this.registry = registry;
         this.source = source;
         this.messages = messages;
@@ -45,6 +49,7 @@ public class TelemetryService {
      * connection already watches the device, otherwise by reading it once (off the event loop).
      */
     public void sendLatest(GatewaySession session, DeviceWatch watch) {
+        health.greet(GatewayMetrics.INFLUXDB, session);
         watch.catchUp(session, delivery::send);
         if (watch.claimInitialRead()) {
             blocking.execute(() -> readOnce(watch));

@@ -11,6 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.alerts.AlertService;
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.limits.ConnectRateGuard;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.ClientCommand;
@@ -28,6 +30,7 @@ import dev.pulse.gateway.registry.GatewaySession;
 import dev.pulse.gateway.security.AuthenticationFailure;
 import dev.pulse.gateway.security.GatewayPrincipal;
 import dev.pulse.gateway.security.HandshakeTokens;
+import dev.pulse.gateway.security.TokenLifetime;
 import dev.pulse.gateway.security.TokenVerifier;
 import dev.pulse.gateway.telemetry.TelemetryService;
 
@@ -53,11 +56,18 @@ public class ConnectionHandler {
     private final AlertService alerts;
     private final GatewayMetrics metrics;
     private final OpeningConnections opening;
+    private final TokenLifetime lifetime;
+    private final ConnectRateGuard connectRate;
+    private final PulseConfig.Limits limits;
     private final Clock clock = Clock.systemUTC();
 
     public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
             ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,
-            GatewayMetrics metrics, OpeningConnections opening) {
+            GatewayMetrics metrics, OpeningConnections opening, TokenLifetime lifetime, ConnectRateGuard connectRate,
+            PulseConfig config) {
+        this.lifetime = lifetime;
+        this.connectRate = connectRate;
+        this.limits = config.limits();
         this.verifier = verifier;
         this.registry = registry;
         this.parser = parser;
@@ -79,6 +89,11 @@ public class ConnectionHandler {
     public void open(WebSocketConnection connection, String endpoint, Optional<String> requestedId,
             Optional<String> initialRoom) {
         opening.begin(connection.id());
+        if (!connectRate.admit()) {
+            metrics.connectionRefused("connect_rate");
+            refuse(connection, CloseCodes.tryAgainLater(connectRate.retryHint()));
+            return;
+        }
         GatewayPrincipal principal;
         try {
             principal = verifier.verify(HandshakeTokens.token(connection.handshakeRequest()));
@@ -86,18 +101,29 @@ public class ConnectionHandler {
             metrics.authFailure(failure.metricReason());
             LOG.infof("Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
                     failure.closeReason().getCode(), failure.metricReason());
-            connection.close(failure.closeReason()).await().indefinitely();
-            opening.forget(connection.id());
+            refuse(connection, failure.closeReason());
             return;
         }
-        GatewaySession session = registry.register(connection, principal, endpoint,
-                requestedId.filter(Identifiers::isValidClientId));
+        GatewaySession session;
+        try {
+            session = registry.register(connection, principal, endpoint,
+                    requestedId.filter(Identifiers::isValidClientId), limits.connectionsPerTenant(),
+                    limits.connectionsPerSubject());
+        } catch (ConnectionRegistry.LimitReached limit) {
+            String which = limit.refusal() == ConnectionRegistry.Refusal.TENANT_LIMIT ? "tenant" : "subject";
+            metrics.connectionRefused(which);
+            LOG.infof("Connection %s refused: %s connection limit reached (tenant=%s)", connection.id(), which,
+                    principal.tenant());
+            refuse(connection, CloseCodes.TOO_MANY_CONNECTIONS);
+            return;
+        }
         if (connection.isClosed()) {
             // The client left while we verified its token; the close callback may have found nothing to clean up.
             registry.unregister(session);
             opening.forget(connection.id());
             return;
         }
+        lifetime.watch(session);
         metrics.connectionOpened(endpoint, principal.tenant());
         LOG.infof("Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(),
                 principal.tenant(), principal.subject(), principal.role(), endpoint);
@@ -125,8 +151,27 @@ public class ConnectionHandler {
         found.ifPresent(session -> handle(session, frame));
     }
 
+    private void refuse(WebSocketConnection connection, CloseReason reason) {
+        connection.close(reason).onFailure().recoverWithNull().await().indefinitely();
+        opening.forget(connection.id());
+    }
+
     private void handle(GatewaySession session, String frame) {
+        long now = System.nanoTime();
         session.countReceived();
+        session.touched(now);
+        if (!session.tryRate(now, limits.messagesPerMinute())) {
+            metrics.rateLimited();
+            metrics.messageReceived("rate_limited", session.tenant());
+            if (session.rateViolation() > limits.rateViolationsBeforeClose()) {
+                LOG.infof("Connection %s closed: rate limit exceeded", session.id());
+                session.connection().close(CloseCodes.RATE_LIMIT).subscribe().with(ok -> { }, failed -> { });
+            } else {
+                delivery.send(session, messages.error(ErrorCode.RATE_LIMITED, "Too many messages: at most "
+                        + limits.messagesPerMinute() + " per minute; this one was not handled"));
+            }
+            return;
+        }
         ClientCommand command;
         try {
             command = parser.parse(frame);
@@ -149,10 +194,16 @@ public class ConnectionHandler {
         });
     }
 
+    /** Records a pong: the connection is alive (the keepalive sweep closes those that stop answering). */
+    public void pong(WebSocketConnection connection) {
+        registry.session(connection).ifPresent(session -> session.ponged(System.nanoTime()));
+    }
+
     /** Removes everything the connection held, whatever ended it. */
     public void closed(WebSocketConnection connection, CloseReason reason) {
         opening.forget(connection.id());
         registry.session(connection).ifPresent(session -> {
+            lifetime.forget(session);
             registry.unregister(session);
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
             metrics.connectionClosed(code, session.tenant());
@@ -181,6 +232,12 @@ public class ConnectionHandler {
 
     private void dispatch(GatewaySession session, ClientCommand command) {
         if (command instanceof ClientCommand.SubscribeDevice subscribe) {
+            if (session.devices().size() >= limits.devicesPerConnection()
+                    && !session.devices().contains(subscribe.deviceId())) {
+                delivery.send(session, messages.error(ErrorCode.TOO_MANY_DEVICES, "At most "
+                        + limits.devicesPerConnection() + " device subscriptions per connection"));
+                return;
+            }
             DeviceWatch watch = telemetry.subscribe(session, subscribe.deviceId());
             delivery.send(session, messages.subscribedDevice(subscribe.deviceId()));
             if (watch != null) {
@@ -206,6 +263,8 @@ public class ConnectionHandler {
             join(session, join.room());
         } else if (command instanceof ClientCommand.LeaveRoom leave) {
             delivery.send(session, messages.left(leave.room(), registry.leaveRoom(session, leave.room())));
+        } else if (command instanceof ClientCommand.Refresh refresh) {
+            lifetime.refresh(session, refresh.token());
         } else if (command instanceof ClientCommand.Info) {
             delivery.send(session, messages.info(info(session)));
         } else if (command instanceof ClientCommand.Ping) {
@@ -218,6 +277,11 @@ public class ConnectionHandler {
     private void join(GatewaySession session, String room) {
         if (!Identifiers.isValidRoom(room)) {
             delivery.send(session, messages.error(ErrorCode.INVALID_ROOM, "Invalid room name in the path"));
+            return;
+        }
+        if (session.rooms().size() >= limits.roomsPerConnection() && !session.rooms().contains(room)) {
+            delivery.send(session, messages.error(ErrorCode.TOO_MANY_ROOMS,
+                    "At most " + limits.roomsPerConnection() + " rooms per connection"));
             return;
         }
         delivery.send(session, messages.joined(room, registry.joinRoom(session, room)));
@@ -255,6 +319,9 @@ public class ConnectionHandler {
         }
         if (command instanceof ClientCommand.LeaveRoom) {
             return "leave";
+        }
+        if (command instanceof ClientCommand.Refresh) {
+            return "refresh";
         }
         return command instanceof ClientCommand.Info ? "info" : "ping";
     }

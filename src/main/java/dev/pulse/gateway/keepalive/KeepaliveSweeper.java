@@ -1,0 +1,59 @@
+package dev.pulse.gateway.keepalive;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.protocol.CloseCodes;
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.registry.GatewaySession;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.websockets.next.CloseReason;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Once per {@code pulse.keepalive.ping-interval}: pings every connection, closes those that answered no ping within
+ * the pong timeout (a peer that vanished without a TCP reset would otherwise hold its entries forever), and closes
+ * idle ones: no subscription, no room, and no frame for the idle timeout. One timer for all connections.
+ */
+@ApplicationScoped
+public class KeepaliveSweeper {
+
+    private static final Logger LOG = Logger.getLogger(KeepaliveSweeper.class);
+    private static final Buffer PING = Buffer.buffer("pulse");
+
+    private final ConnectionRegistry registry;
+    private final GatewayMetrics metrics;
+    private final long pongTimeoutNanos;
+    private final long idleTimeoutNanos;
+
+    public KeepaliveSweeper(ConnectionRegistry registry, GatewayMetrics metrics, PulseConfig config) {
+        this.registry = registry;
+        this.metrics = metrics;
+        this.pongTimeoutNanos = config.keepalive().pongTimeout().toNanos();
+        this.idleTimeoutNanos = config.keepalive().idleTimeout().toNanos();
+    }
+
+    @Scheduled(identity = "keepalive", every = "${pulse.keepalive.ping-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sweep() {
+        long now = System.nanoTime();
+        for (GatewaySession session : registry.allSessions()) {
+            if (now - session.lastPongNanos() > pongTimeoutNanos) {
+                close(session, CloseCodes.PING_TIMEOUT, "ping_timeout");
+            } else if (!session.hasSubscriptions() && now - session.lastActivityNanos() > idleTimeoutNanos) {
+                close(session, CloseCodes.IDLE, "idle");
+            } else {
+                session.connection().sendPing(PING).subscribe().with(ok -> { }, failed -> { });
+            }
+        }
+    }
+
+    private void close(GatewaySession session, CloseReason reason, String why) {
+        LOG.infof("Connection %s closed: %s", session.id(), why);
+        metrics.keepaliveClosed(why);
+        session.connection().close(reason).subscribe().with(ok -> { }, failed -> { });
+    }
+}
