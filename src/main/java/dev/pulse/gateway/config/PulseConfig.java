@@ -243,5 +243,9 @@ public interface PulseConfig {
         /** Longest reconnect delay hinted to clients at shutdown; each client gets a random delay up to this. */
         @WithDefault("10s")
         Duration reconnectJitter();
+
+        /** Longest wait for clients to answer the 1001 close frames before the server stops anyway. */
+        @WithDefault("5s")
+        Duration closeTimeout();
     }
 }

@@ -2,42 +2,103 @@ package dev.pulse.gateway.lifecycle;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.GatewaySession;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.websockets.next.CloseReason;
 import io.smallrye.mutiny.Uni;
 
 /**
- * On SIGTERM, after the shutdown delay in which readiness already reports DOWN (so the load balancer stops sending new
- * connections here), every client gets close 1001 with a random reconnect delay in its reason, so they do not all
- * reconnect to the remaining replicas at the same instant.
+ * Takes the gateway out of service on SIGTERM without a reconnect storm.
+ *
+ * <ol>
+ * <li>On the signal, Quarkus turns readiness DOWN and waits {@code quarkus.shutdown.delay} so the load balancer stops
+ * routing here. A JVM shutdown hook of Pulse's runs beside Quarkus's: from that moment new WebSockets are closed at
+ * once with 1001 and a reconnect hint, so they go to another replica.</li>
+ * <li>Shortly before the delay ends, the hook closes every client with 1001 and its own random reconnect delay in
+ * the reason, so the remaining replicas do not all get the reconnects in the same instant, and waits for the close
+ * handshakes up to {@code pulse.shutdown.close-timeout}.</li>
+ * </ol>
+ * Why before the delay ends and not in a {@link ShutdownEvent} observer: once the delay is over Quarkus closes the
+ * HTTP server, which closes every WebSocket with a bare 1001 and no reconnect hint, before shutdown observers run
+ * (measured with the packaged application). Quarkus 3.27 has no application event for the start of the delay, hence
+ * the hook. The observer remains for what the hook does not cover (launch modes without it, a zero delay).
  */
 @ApplicationScoped
 public class GracefulShutdown {
 
     private static final Logger LOG = Logger.getLogger(GracefulShutdown.class);
-    /** Time allowed for the close frames to go out; well inside quarkus.shutdown.timeout. */
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    /** No client is told to wait less than this, so even the luckiest one gives the load balancer a moment. */
+    private static final long MIN_RECONNECT_MILLIS = 500;
 
     private final ConnectionRegistry registry;
     private final long jitterMillis;
+    private final Duration closeTimeout;
+    private final Duration closeAfter;
+    private volatile boolean draining;
 
-    public GracefulShutdown(ConnectionRegistry registry, PulseConfig config) {
+    public GracefulShutdown(ConnectionRegistry registry, PulseConfig config,
+            @ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> shutdownDelay) {
         this.registry = registry;
+        Duration delay = shutdownDelay.orElse(Duration.ZERO);
+        // Half a second before the delay ends (half the delay if it is shorter), so the closes are out before the
+        // HTTP server stops.
+        this.closeAfter = delay.minus(Collections.min(List.of(Duration.ofMillis(500), delay.dividedBy(2))));
         this.jitterMillis = Math.max(1, config.shutdown().reconnectJitter().toMillis());
+        this.closeTimeout = config.shutdown().closeTimeout();
     }
 
-    void onShutdown(@Observes ShutdownEvent event) {
+    /** True from the start of the shutdown delay: new connections are refused with {@link #closeReason()}. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /** A 1001 close with a fresh random reconnect delay. */
+    public CloseReason closeReason() {
+        return CloseCodes.goingAway(Duration.ofMillis(MIN_RECONNECT_MILLIS
+                + ThreadLocalRandom.current().nextLong(jitterMillis)));
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (LaunchMode.current() == LaunchMode.NORMAL) {
+            Runtime.getRuntime().addShutdownHook(new Thread(this::startDraining, "pulse-drain"));
+        }
+    }
+
+    private void startDraining() {
+        draining = true;
+        LOG.infof("Shutdown requested: readiness is DOWN; refusing new connections; closing %d open ones in %d ms",
+                registry.connectionCount(), closeAfter.toMillis());
+        try {
+            Thread.sleep(closeAfter.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeAll();
+    }
+
+    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
+        draining = true;
+        closeAll();
+    }
+
+    private void closeAll() {
         List<GatewaySession> sessions = registry.allSessions();
         if (sessions.isEmpty()) {
             return;
@@ -45,14 +106,18 @@ public class GracefulShutdown {
         LOG.infof("Shutting down: closing %d connections with 1001", sessions.size());
         List<Uni<Void>> closes = new ArrayList<>(sessions.size());
         for (GatewaySession session : sessions) {
-            Duration reconnectIn = Duration.ofMillis(500 + ThreadLocalRandom.current().nextLong(jitterMillis));
-            closes.add(session.connection().close(CloseCodes.goingAway(reconnectIn))
-                    .onFailure().recoverWithNull());
+            if (!session.connection().isClosed()) {
+                closes.add(session.connection().close(closeReason()).onFailure().recoverWithNull());
+            }
+        }
+        if (closes.isEmpty()) {
+            return;
         }
         try {
-            Uni.join().all(closes).andCollectFailures().await().atMost(CLOSE_WAIT);
+            Uni.join().all(closes).andCollectFailures().await().atMost(closeTimeout);
+            LOG.infof("All %d connections closed", sessions.size());
         } catch (RuntimeException e) {
-            LOG.warnf("Not every connection could be closed within %s: %s", CLOSE_WAIT, e.getMessage());
+            LOG.warnf("Not every connection answered the close within %s: %s", closeTimeout, e.getMessage());
         }
     }
 }

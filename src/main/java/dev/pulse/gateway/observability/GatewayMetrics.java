@@ -147,13 +147,20 @@ public class GatewayMetrics {
                 .increment();
     }
 
+    /** A connection closed for a frame that broke the protocol or the size limit, by close code (1002, 1007, 1009). */
+    public void frameViolation(int closeCode) {
+        Counter.builder("pulse.frames.rejected").tag("code", Integer.toString(closeCode))
+                .description("Connections closed for an oversized or malformed frame, by close code")
+                .register(registry).increment();
+    }
+
     /** A frame refused by the per-connection rate limit. */
     public void rateLimited() {
         Counter.builder("pulse.rate.limited").description("Frames refused by the per-connection rate limit")
                 .register(registry).increment();
     }
 
-    /** A connection refused by a limit: {@code connect_rate}, {@code tenant}, {@code subject}. */
+    /** A connection refused: {@code connect_rate}, {@code tenant}, {@code subject}, or {@code draining} at shutdown. */
     public void connectionRefused(String limit) {
         Counter.builder("pulse.connections.refused").tag("limit", limit)
                 .description("Connections refused by a limit, by limit").register(registry).increment();

@@ -49,6 +49,11 @@ public final class CloseCodes {
         return new CloseReason(1013, "Try again later; reconnect in " + retryAfter.toMillis() + " ms");
     }
 
+    /** 1009: a message larger than {@code maxBytes} (the WebSocket message size limit). Do not resend it. */
+    public static CloseReason messageTooBig(int maxBytes) {
+        return new CloseReason(1009, "Message too big; the limit is " + maxBytes + " bytes");
+    }
+
     /** 1001: the server is shutting down; the reason carries a jittered reconnect delay. */
     public static CloseReason goingAway(Duration reconnectAfter) {
         return new CloseReason(1001, "Server restarting; reconnect in " + reconnectAfter.toMillis() + " ms");

@@ -8,10 +8,12 @@ import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.alerts.AlertService;
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.lifecycle.GracefulShutdown;
 import dev.pulse.gateway.limits.ConnectRateGuard;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
@@ -58,13 +60,17 @@ public class ConnectionHandler {
     private final OpeningConnections opening;
     private final TokenLifetime lifetime;
     private final ConnectRateGuard connectRate;
+    private final GracefulShutdown shutdown;
     private final PulseConfig.Limits limits;
     private final Clock clock = Clock.systemUTC();
+    private final int maxMessageBytes = ConfigProvider.getConfig()
+            .getOptionalValue("quarkus.websockets-next.server.max-message-size", Integer.class).orElse(65_536);
 
     public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
             ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,
             GatewayMetrics metrics, OpeningConnections opening, TokenLifetime lifetime, ConnectRateGuard connectRate,
-            PulseConfig config) {
+            GracefulShutdown shutdown, PulseConfig config) {
+        this.shutdown = shutdown;
         this.lifetime = lifetime;
         this.connectRate = connectRate;
         this.limits = config.limits();
@@ -89,6 +95,11 @@ public class ConnectionHandler {
     public void open(WebSocketConnection connection, String endpoint, Optional<String> requestedId,
             Optional<String> initialRoom) {
         opening.begin(connection.id());
+        if (shutdown.draining()) {
+            metrics.connectionRefused("draining");
+            refuse(connection, shutdown.closeReason());
+            return;
+        }
         if (!connectRate.admit()) {
             metrics.connectionRefused("connect_rate");
             refuse(connection, CloseCodes.tryAgainLater(connectRate.retryHint()));
@@ -218,11 +229,25 @@ public class ConnectionHandler {
         connection.close(CloseCodes.EARLY_FLOOD).subscribe().with(ignored -> { }, failure -> { });
     }
 
-    /** Logs a failure in a callback without taking the server down; the connection stays as it is. */
+    /**
+     * Handles a failure the WebSocket layer reports: a frame that breaks the protocol or the size limit closes the
+     * connection with the matching code; anything else is logged without taking the server down, and the connection
+     * stays as it is.
+     */
     public void failed(WebSocketConnection connection, Throwable failure) {
         if (failure instanceof HttpClosedException) {
             // A client that vanished without a close handshake: ordinary on mobile networks; the close path cleans up.
             LOG.debugf("Connection %s dropped: %s", connection.id(), failure.getMessage());
+            return;
+        }
+        Optional<CloseReason> violation = FrameViolations.closeReason(failure, maxMessageBytes);
+        if (violation.isPresent()) {
+            LOG.infof("Connection %s closed with %d: %s", connection.id(), violation.get().getCode(),
+                    failure.getMessage());
+            metrics.frameViolation(violation.get().getCode());
+            if (!connection.isClosed()) {
+                connection.close(violation.get()).subscribe().with(ignored -> { }, ignored -> { });
+            }
             return;
         }
         LOG.warnf(failure, "Unexpected failure on connection %s", connection.id());

@@ -1,9 +1,11 @@
 package dev.pulse.gateway.support;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +52,33 @@ public class LocalStack implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static Path projectRoot() {
+    /** The environment a packaged Pulse needs to use the stack of {@code profile} ({@code stack.sh env}). */
+    public static Map<String, String> environment(String profile) {
+        Path script = projectRoot().resolve("src/scripts/stack.sh");
+        try {
+            Process process = new ProcessBuilder("bash", script.toString(), "env", profile).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(1, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                throw new IllegalStateException("src/scripts/stack.sh env " + profile + " failed");
+            }
+            Map<String, String> environment = new LinkedHashMap<>();
+            for (String line : output.split("\n")) {
+                if (line.startsWith("export ") && line.contains("=")) {
+                    String assignment = line.substring("export ".length());
+                    int equals = assignment.indexOf('=');
+                    environment.put(assignment.substring(0, equals), assignment.substring(equals + 1));
+                }
+            }
+            return environment;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + script, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Path projectRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve("src/scripts/stack.sh"))) {
             dir = dir.getParent();

@@ -1,0 +1,151 @@
+package dev.pulse.gateway.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+
+import io.smallrye.jwt.build.JwtClaimsBuilder;
+import io.smallrye.jwt.util.KeyUtils;
+
+/**
+ * The packaged application ({@code java -jar target/quarkus-app/quarkus-run.jar}) as its own process, in the prod
+ * profile, wired to the test stack and the test keys: what an operator runs, for tests that need a real process
+ * (signals, exit, start-up checks).
+ */
+public final class PackagedPulse implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private PackagedPulse(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts the packaged JVM application and waits until it reports ready. */
+    public static PackagedPulse startJar(String name, Map<String, String> extraEnvironment) {
+        Path root = LocalStack.projectRoot();
+        Path jar = root.resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the package phase first");
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return start(name, List.of(java, "-jar", jar.toString()), extraEnvironment);
+    }
+
+    private static PackagedPulse start(String name, List<String> command, Map<String, String> extraEnvironment) {
+        LocalStack.ensureUp();
+        Path root = LocalStack.projectRoot();
+        int port = freePort();
+        Path log = root.resolve("target/" + name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> environment = builder.environment();
+        environment.putAll(LocalStack.environment("test"));
+        environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION",
+                "file:" + root.resolve("src/test/resources/test-keys/public.pem"));
+        environment.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
+        environment.put("MP_JWT_VERIFY_AUDIENCES", Tokens.AUDIENCE);
+        environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        environment.putAll(extraEnvironment);
+        try {
+            PackagedPulse pulse = new PackagedPulse(builder.start(), port, log);
+            Awaitility.await("packaged Pulse ready (log: " + log + ")").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> !pulse.process.isAlive() || pulse.status("/q/health/ready") == 200);
+            if (!pulse.process.isAlive()) {
+                throw new IllegalStateException("Pulse exited during start-up; see " + log);
+            }
+            return pulse;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + command, e);
+        }
+    }
+
+    /** A WebSocket address on this process, with the token in the query. */
+    public URI ws(String path, String token) {
+        return URI.create("ws://127.0.0.1:" + port + path + "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    /** HTTP status of a GET, or -1 when nothing answers. */
+    public int status(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** Sends SIGTERM, as Kubernetes does when it stops a pod. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; its exit code, or empty if it is still running after {@code timeout}. */
+    public OptionalInt awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    ? OptionalInt.of(process.exitValue())
+                    : OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        }
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Signs claims with the test private key, without a running Quarkus (this test has none in-process). */
+    public static String sign(JwtClaimsBuilder claims) {
+        try {
+            PrivateKey key = KeyUtils.readPrivateKey("test-keys/private.pem");
+            return claims.jws().sign(key);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot sign a test token", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
