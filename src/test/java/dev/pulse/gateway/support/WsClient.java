@@ -38,18 +38,32 @@ public final class WsClient implements AutoCloseable {
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
     private final WebSocket socket;
 
-    private WsClient(URI uri, Map<String, String> headers) {
+    private WsClient(URI uri, Map<String, String> headers, List<String> subprotocols) {
         WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(TIMEOUT);
         headers.forEach(builder::header);
+        if (!subprotocols.isEmpty()) {
+            builder.subprotocols(subprotocols.get(0),
+                    subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
+        }
         this.socket = builder.buildAsync(uri, new Listener()).orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
     }
 
     public static WsClient connect(URI uri) {
-        return new WsClient(uri, Map.of());
+        return new WsClient(uri, Map.of(), List.of());
     }
 
     public static WsClient connect(URI uri, Map<String, String> headers) {
-        return new WsClient(uri, headers);
+        return new WsClient(uri, headers, List.of());
+    }
+
+    /** Connects offering these subprotocols in {@code Sec-WebSocket-Protocol}, in order of preference. */
+    public static WsClient connectOffering(URI uri, String... subprotocols) {
+        return new WsClient(uri, Map.of(), List.of(subprotocols));
+    }
+
+    /** The subprotocol the server chose, empty if none. */
+    public String subprotocol() {
+        return socket.getSubprotocol();
     }
 
     /** Sends a text frame. */
