@@ -222,6 +222,14 @@ public interface PulseConfig {
         /** A connection with no subscription and no room that has sent nothing for this long is closed (4011). */
         @WithDefault("300s")
         Duration idleTimeout();
+
+        /**
+         * After Pulse closes a connection, how long the client has to complete the close handshake before its TCP
+         * connection is dropped. A client that stopped reading never sees the close frame; without this its socket
+         * and buffers would stay forever.
+         */
+        @WithDefault("5s")
+        Duration closeTimeout();
     }
 
     interface Delivery {

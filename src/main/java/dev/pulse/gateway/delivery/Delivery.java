@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.lifecycle.ServerClose;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
@@ -26,10 +27,12 @@ public class Delivery {
     private static final Logger LOG = Logger.getLogger(Delivery.class);
 
     private final GatewayMetrics metrics;
+    private final ServerClose closer;
     private final int maxPending;
 
-    public Delivery(GatewayMetrics metrics, PulseConfig config) {
+    public Delivery(GatewayMetrics metrics, ServerClose closer, PulseConfig config) {
         this.metrics = metrics;
+        this.closer = closer;
         this.maxPending = Math.max(1, config.delivery().maxPendingMessages());
     }
 
@@ -45,7 +48,7 @@ public class Delivery {
             } else if (outbox.markOverflowed()) {
                 metrics.slowConsumerClosed();
                 LOG.infof("Connection %s closed: %d messages not read (slow consumer)", session.id(), maxPending);
-                session.connection().close(CloseCodes.SLOW_CONSUMER).subscribe().with(ok -> { }, failed -> { });
+                closer.close(session.connection(), CloseCodes.SLOW_CONSUMER);
             }
             return;
         }

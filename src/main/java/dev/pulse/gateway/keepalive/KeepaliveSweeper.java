@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.lifecycle.ServerClose;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.registry.ConnectionRegistry;
@@ -26,11 +27,14 @@ public class KeepaliveSweeper {
 
     private final ConnectionRegistry registry;
     private final GatewayMetrics metrics;
+    private final ServerClose closer;
     private final long pongTimeoutNanos;
     private final long idleTimeoutNanos;
 
-    public KeepaliveSweeper(ConnectionRegistry registry, GatewayMetrics metrics, PulseConfig config) {
+    public KeepaliveSweeper(ConnectionRegistry registry, GatewayMetrics metrics, ServerClose closer,
+            PulseConfig config) {
         this.registry = registry;
+        this.closer = closer;
         this.metrics = metrics;
         this.pongTimeoutNanos = config.keepalive().pongTimeout().toNanos();
         this.idleTimeoutNanos = config.keepalive().idleTimeout().toNanos();
@@ -54,6 +58,6 @@ public class KeepaliveSweeper {
     private void close(GatewaySession session, CloseReason reason, String why) {
         LOG.infof("Connection %s closed: %s", session.id(), why);
         metrics.keepaliveClosed(why);
-        session.connection().close(reason).subscribe().with(ok -> { }, failed -> { });
+        closer.close(session.connection(), reason);
     }
 }

@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.lifecycle.ServerClose;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.ErrorCode;
 import dev.pulse.gateway.protocol.ServerMessages;
@@ -33,13 +34,16 @@ public class TokenLifetime {
     private final Vertx vertx;
     private final TokenVerifier verifier;
     private final Delivery delivery;
+    private final ServerClose closer;
     private final ServerMessages messages;
     private final Map<GatewaySession, Long> timers = new ConcurrentHashMap<>();
     private final Executor blocking = Infrastructure.getDefaultWorkerPool();
     private final Clock clock = Clock.systemUTC();
 
-    public TokenLifetime(Vertx vertx, TokenVerifier verifier, Delivery delivery, ServerMessages messages) {
+    public TokenLifetime(Vertx vertx, TokenVerifier verifier, Delivery delivery, ServerMessages messages,
+            ServerClose closer) {
         this.vertx = vertx;
+        this.closer = closer;
         this.verifier = verifier;
         this.delivery = delivery;
         this.messages = messages;
@@ -111,6 +115,6 @@ public class TokenLifetime {
 
     private void close(GatewaySession session, io.quarkus.websockets.next.CloseReason reason, String why) {
         LOG.infof("Connection %s closed: %s", session.id(), why);
-        session.connection().close(reason).subscribe().with(ok -> { }, failed -> { });
+        closer.close(session.connection(), reason);
     }
 }

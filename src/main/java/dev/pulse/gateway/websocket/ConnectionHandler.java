@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import dev.pulse.gateway.alerts.AlertService;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.lifecycle.GracefulShutdown;
+import dev.pulse.gateway.lifecycle.ServerClose;
 import dev.pulse.gateway.limits.ConnectRateGuard;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
@@ -61,6 +62,7 @@ public class ConnectionHandler {
     private final TokenLifetime lifetime;
     private final ConnectRateGuard connectRate;
     private final GracefulShutdown shutdown;
+    private final ServerClose closer;
     private final PulseConfig.Limits limits;
     private final Clock clock = Clock.systemUTC();
     private final int maxMessageBytes = ConfigProvider.getConfig()
@@ -69,8 +71,9 @@ public class ConnectionHandler {
     public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
             ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,
             GatewayMetrics metrics, OpeningConnections opening, TokenLifetime lifetime, ConnectRateGuard connectRate,
-            GracefulShutdown shutdown, PulseConfig config) {
+            GracefulShutdown shutdown, ServerClose closer, PulseConfig config) {
         this.shutdown = shutdown;
+        this.closer = closer;
         this.lifetime = lifetime;
         this.connectRate = connectRate;
         this.limits = config.limits();
@@ -176,7 +179,7 @@ public class ConnectionHandler {
             metrics.messageReceived("rate_limited", session.tenant());
             if (session.rateViolation() > limits.rateViolationsBeforeClose()) {
                 LOG.infof("Connection %s closed: rate limit exceeded", session.id());
-                session.connection().close(CloseCodes.RATE_LIMIT).subscribe().with(ok -> { }, failed -> { });
+                closer.close(session.connection(), CloseCodes.RATE_LIMIT);
             } else {
                 delivery.send(session, messages.error(ErrorCode.RATE_LIMITED, "Too many messages: at most "
                         + limits.messagesPerMinute() + " per minute; this one was not handled"));

@@ -1,0 +1,77 @@
+package dev.pulse.gateway.lifecycle;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+
+/**
+ * Every close Pulse initiates goes through here: the close frame with its code, then, if the client has not completed
+ * the close handshake within {@code pulse.keepalive.close-timeout}, its TCP connection is dropped.
+ *
+ * <p>
+ * Why: Vert.x starts its own closing timeout only once the close frame is flushed. A client that stopped reading
+ * (the slow consumers this gateway closes) never lets it flush, so without this its socket, its buffers and its
+ * registry entry would stay forever. websockets-next does not expose the socket of a connection, so the upgrade check
+ * below keeps the HTTP connection it arrived on in the connection's user data.
+ */
+@ApplicationScoped
+public class ServerClose implements HttpUpgradeCheck {
+
+    private static final Logger LOG = Logger.getLogger(ServerClose.class);
+    private static final UserData.TypedKey<HttpConnection> TRANSPORT = new UserData.TypedKey<>("pulse.transport");
+
+    private final Vertx vertx;
+    private final ConnectionRegistry registry;
+    private final long closeTimeoutMillis;
+
+    public ServerClose(Vertx vertx, ConnectionRegistry registry, PulseConfig config) {
+        this.vertx = vertx;
+        this.registry = registry;
+        this.closeTimeoutMillis = Math.max(1, config.keepalive().closeTimeout().toMillis());
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        context.userData().put(TRANSPORT, context.httpRequest().connection());
+        return CheckResult.permitUpgrade();
+    }
+
+    /** Sends the close frame and makes sure the connection is gone within the close timeout either way. */
+    public void close(WebSocketConnection connection, CloseReason reason) {
+        connection.close(reason).subscribe().with(ignored -> { }, ignored -> { });
+        HttpConnection transport = connection.userData().get(TRANSPORT);
+        if (transport != null) {
+            vertx.setTimer(closeTimeoutMillis, timer -> {
+                if (registry.session(connection).isPresent()) {
+                    LOG.infof("Connection %s did not complete the close handshake in %d ms; dropping it",
+                            connection.id(), closeTimeoutMillis);
+                    drop(transport);
+                }
+            });
+        }
+    }
+
+    /**
+     * Closes the TCP connection now. Both {@link HttpConnection#close()} and a plain channel close are graceful: the
+     * WebSocket handlers in the pipeline hold the close back until the close frame is flushed, which never happens
+     * for a client that does not read. Closing from the first handler context goes straight to the socket.
+     */
+    private static void drop(HttpConnection transport) {
+        if (transport instanceof ConnectionBase base && base.channel().pipeline().firstContext() != null) {
+            base.channel().pipeline().firstContext().close();
+        } else {
+            transport.close();
+        }
+    }
+}
