@@ -8,7 +8,7 @@ import org.eclipse.microprofile.health.Readiness;
 
 import dev.pulse.gateway.telemetry.TelemetrySource;
 
-/** Ready only while InfluxDB answers its ping. PostgreSQL has the reactive client's own datasource check. */
+/** Ready only while InfluxDB answers its ping (within two seconds). PostgreSQL has {@link PostgresReadinessCheck}. */
 @Readiness
 @ApplicationScoped
 public class InfluxReadinessCheck implements HealthCheck {

@@ -2,6 +2,7 @@ package dev.pulse.gateway.telemetry;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.annotation.PreDestroy;
@@ -16,7 +17,9 @@ import com.influxdb.client.service.InfluxQLQueryService;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import okhttp3.Credentials;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okhttp3.ResponseBody;
 import retrofit2.Response;
 
@@ -27,12 +30,18 @@ import retrofit2.Response;
 @ApplicationScoped
 public class InfluxTelemetrySource implements TelemetrySource {
 
+    /** Readiness probes have a short deadline (Kubernetes' default is one second; ours is three). */
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
+
     private final PulseConfig.Influx config;
     private final PulseConfig.Telemetry telemetry;
     private final GatewayMetrics metrics;
     private final InfluxResponseParser parser;
     private final InfluxDBClient client;
     private final InfluxQLQueryService queries;
+    /** For {@link #isReachable()}: the client's own ping logs a warning with a stack trace on every failure. */
+    private final OkHttpClient pingClient;
+    private final Request ping;
 
     public InfluxTelemetrySource(PulseConfig config, GatewayMetrics metrics, ObjectMapper mapper) {
         this.config = config.influx();
@@ -42,22 +51,30 @@ public class InfluxTelemetrySource implements TelemetrySource {
         InfluxQl.requireName("pulse.influx.measurement", this.config.measurement());
         InfluxQl.requireName("pulse.influx.tenant-tag", this.config.tenantTag());
         InfluxQl.requireName("pulse.influx.device-tag", this.config.deviceTag());
-        this.client = InfluxDBClientFactory.create(clientOptions(this.config));
+        this.client = InfluxDBClientFactory.create(clientOptions(this.config, httpClient(this.config)));
         this.queries = client.getService(InfluxQLQueryService.class);
+        this.pingClient = httpClient(this.config).callTimeout(PING_TIMEOUT).build();
+        this.ping = new Request.Builder().url(HttpUrl.get(this.config.url()).newBuilder().addPathSegment("ping").build())
+                .get().build();
     }
 
-    private static InfluxDBClientOptions clientOptions(PulseConfig.Influx config) {
+    private static OkHttpClient.Builder httpClient(PulseConfig.Influx config) {
         OkHttpClient.Builder http = new OkHttpClient.Builder()
                 .connectTimeout(config.timeout())
                 .readTimeout(config.timeout())
                 .writeTimeout(config.timeout());
-        InfluxDBClientOptions.Builder options = InfluxDBClientOptions.builder().url(config.url());
         if (config.username().isPresent()) {
             // The client's username/password login is the 2.x sign-in API; InfluxDB 1.x wants HTTP Basic.
             String basic = Credentials.basic(config.username().get(), config.password().orElse(""));
             http.addInterceptor(chain -> chain.proceed(
                     chain.request().newBuilder().header("Authorization", basic).build()));
-        } else if (config.token().isPresent()) {
+        }
+        return http;
+    }
+
+    private static InfluxDBClientOptions clientOptions(PulseConfig.Influx config, OkHttpClient.Builder http) {
+        InfluxDBClientOptions.Builder options = InfluxDBClientOptions.builder().url(config.url());
+        if (config.username().isEmpty() && config.token().isPresent()) {
             options.authenticateToken(config.token().get().toCharArray());
         }
         return options.okHttpClient(http).build();
@@ -87,9 +104,10 @@ public class InfluxTelemetrySource implements TelemetrySource {
 
     @Override
     public boolean isReachable() {
-        try {
-            return Boolean.TRUE.equals(client.ping());
-        } catch (RuntimeException e) {
+        try (okhttp3.Response answer = pingClient.newCall(ping).execute()) {
+            return answer.isSuccessful();
+        } catch (IOException | RuntimeException e) {
+            // An outage is logged once by the pollers; a probe every few seconds must not add a line each time.
             return false;
         }
     }

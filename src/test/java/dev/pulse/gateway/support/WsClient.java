@@ -87,6 +87,11 @@ public final class WsClient implements AutoCloseable {
      * later waits: pushes of different kinds may arrive in any order.
      */
     public JsonNode await(Predicate<JsonNode> condition) {
+        return await(condition, TIMEOUT);
+    }
+
+    /** {@link #await(Predicate)} with its own deadline, for pushes that follow something slow (a server restart). */
+    public JsonNode await(Predicate<JsonNode> condition, Duration timeout) {
         for (Iterator<JsonNode> it = backlog.iterator(); it.hasNext();) {
             JsonNode message = it.next();
             if (condition.test(message)) {
@@ -94,13 +99,13 @@ public final class WsClient implements AutoCloseable {
                 return message;
             }
         }
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (true) {
                 long left = deadline - System.nanoTime();
                 JsonNode message = left > 0 ? messages.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (message == null) {
-                    throw new AssertionError("No matching message within " + TIMEOUT + "; received instead: "
+                    throw new AssertionError("No matching message within " + timeout + "; received instead: "
                             + backlog + (closed.isDone() ? "; closed " + closed.join() : ""));
                 }
                 if (condition.test(message)) {
