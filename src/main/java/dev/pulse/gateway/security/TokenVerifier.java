@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.JsonString;
@@ -28,6 +29,13 @@ public class TokenVerifier {
 
     /** Tenant ids reach InfluxQL string literals and log lines; control characters have no business in either. */
     private static final int TENANT_MAX_LENGTH = 128;
+    /**
+     * A compact JWS (three base64url parts, RFC 7515 section 7.1) or JWE (five, RFC 7516), nothing else. The parser's
+     * decoder skips characters outside the alphabet, so without this check {@code "sig,nature"} verified like
+     * {@code "signature"}: harmless for the claims, which stay signed, but it makes one token many strings.
+     */
+    private static final Pattern COMPACT_SERIALIZATION = Pattern.compile(
+            "[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]*){2}|[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]*){4}");
 
     private final JWTParser parser;
     private final PulseConfig.Auth config;
@@ -52,6 +60,9 @@ public class TokenVerifier {
             throws AuthenticationFailure {
         if (token.isEmpty()) {
             throw new AuthenticationFailure(CloseCodes.MISSING_TOKEN, "missing_token", "no token");
+        }
+        if (!COMPACT_SERIALIZATION.matcher(token.get()).matches()) {
+            throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", "not a compact JWT");
         }
         JsonWebToken jwt;
         try {

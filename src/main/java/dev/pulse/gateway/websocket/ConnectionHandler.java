@@ -8,7 +8,6 @@ import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.alerts.AlertService;
@@ -65,8 +64,7 @@ public class ConnectionHandler {
     private final ServerClose closer;
     private final PulseConfig.Limits limits;
     private final Clock clock = Clock.systemUTC();
-    private final int maxMessageBytes = ConfigProvider.getConfig()
-            .getOptionalValue("quarkus.websockets-next.server.max-message-size", Integer.class).orElse(65_536);
+    private final int maxMessageBytes = FrameViolations.maxMessageBytes();
 
     public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
             ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,

@@ -2,6 +2,8 @@ package dev.pulse.gateway.websocket;
 
 import java.util.Optional;
 
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import dev.pulse.gateway.protocol.CloseCodes;
 
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -25,11 +27,26 @@ final class FrameViolations {
     private FrameViolations() {
     }
 
+    /** {@code quarkus.websockets-next.server.max-message-size}: the inbound message limit named in 1009 closes. */
+    static int maxMessageBytes() {
+        return ConfigProvider.getConfig().getOptionalValue("quarkus.websockets-next.server.max-message-size",
+                Integer.class).orElse(65_536);
+    }
+
+    /** What was wrong ("data frame using reserved opcode 3"), within the 123 bytes a close reason may have. */
+    private static String reasonText(CorruptedWebSocketFrameException corrupted) {
+        String detail = corrupted.getMessage();
+        if (detail == null || detail.isBlank() || !detail.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            return corrupted.closeStatus().reasonText();
+        }
+        return detail.length() > 120 ? detail.substring(0, 120) : detail;
+    }
+
     static Optional<CloseReason> closeReason(Throwable failure, int maxMessageBytes) {
         if (failure instanceof CorruptedWebSocketFrameException corrupted) {
             int status = corrupted.closeStatus().code();
             return Optional.of(status == 1009 ? CloseCodes.messageTooBig(maxMessageBytes)
-                    : new CloseReason(status, corrupted.closeStatus().reasonText()));
+                    : new CloseReason(status, reasonText(corrupted)));
         }
         if (failure instanceof IllegalStateException && failure.getMessage() != null
                 && failure.getMessage().contains(OVERSIZED_MESSAGE)) {
