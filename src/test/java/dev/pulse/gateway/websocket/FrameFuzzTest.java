@@ -57,7 +57,7 @@ class FrameFuzzTest {
             "{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}",
             "{\"action\":\"subscribe\",\"type\":\"alerts\"}",
             "{\"action\":\"unsubscribe\",\"type\":\"alerts\"}",
-            "{\"action\":\"subscribe\",\"type\":\"events\",\"event_types\":[\"a\",\"b\"]}",
+            "{\"action\":\"subscribe\",\"data\":{\"event_types\":[\"a\",\"b\"]}}",
             "{\"action\":\"join\",\"room\":\"lobby\"}",
             "{\"action\":\"leave\",\"room\":\"lobby\"}",
             "{\"action\":\"refresh\",\"token\":\"abc.def.ghi\"}");
