@@ -2,10 +2,16 @@ package dev.pulse.gateway.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import jakarta.inject.Inject;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.RawWsClient;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -116,5 +123,40 @@ class ProtocolErrorsTest {
             assertThat(registry.connectionCount()).isEqualTo(2);
             assertThat(registry.hasSession(clientId)).isTrue();
         }
+    }
+
+    @Test
+    void framesThatBreakTheWebSocketProtocolGetACloseFrameWithTheirCodeAndReason() {
+        byte[] cafe = "{\"action\":\"join\",\"room\":\"caf\u00e9\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] invalidTail = Arrays.copyOfRange(cafe, cafe.length - 3, cafe.length);
+        invalidTail[0] = (byte) 0xff;
+        Map<String, Consumer<RawWsClient>> violations = new LinkedHashMap<>();
+        violations.put("reserved opcode", client -> client.sendFrame(3, new byte[] { 1 }));
+        violations.put("continuation", client -> client.sendFrameRaw(true, 0, new byte[] { 1 }));
+        violations.put("control frame", client -> client.sendFrame(9, new byte[126]));
+        violations.put("not UTF-8", client -> client.sendFrame(1, new byte[] { '{', (byte) 0xc3, '}' }));
+        violations.put("not UTF-8 across fragments", client -> {
+            client.sendFrameRaw(false, 1, Arrays.copyOfRange(cafe, 0, cafe.length - 3));
+            client.sendFrameRaw(true, 0, invalidTail);
+        });
+        Map<String, Integer> codes = Map.of("reserved opcode", 1002, "continuation", 1002, "control frame", 1002,
+                "not UTF-8", 1007, "not UTF-8 across fragments", 1007);
+
+        violations.forEach((name, violation) -> {
+            try (RawWsClient client = RawWsClient.open("/ws?token=" + Tokens.valid(Tokens.newTenant()))) {
+                client.sendText("{\"action\":\"ping\"}");
+                assertThat(client.readFrame(Duration.ofSeconds(10)).text()).contains("pong");
+                violation.accept(client);
+                RawWsClient.Frame close = client.readFrame(Duration.ofSeconds(10));
+                assertThat(close).as(name).isNotNull();
+                assertThat(close.code()).as(name).isEqualTo(codes.get(name));
+                // The reason says what was wrong.
+                assertThat(close.text().substring(2)).as(name).isNotBlank();
+                if (codes.get(name) == 1007) {
+                    assertThat(close.text()).as(name).contains("not UTF-8");
+                }
+            }
+        });
+        Awaitility.await().until(() -> registry.connectionCount() == 0);
     }
 }
