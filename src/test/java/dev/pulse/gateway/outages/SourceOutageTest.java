@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -161,6 +162,9 @@ class SourceOutageTest {
         assertThat(warnings.stream().filter(line -> line.text().startsWith(source + " poll failing"))).hasSize(1);
         assertThat(log.lines().stream().filter(line -> line.text().startsWith(source + " poll recovered")))
                 .hasSize(1);
+        // Connection errors are where credentials leak if anywhere: the configured InfluxDB password never does.
+        String influxPassword = ConfigProvider.getConfig().getValue("pulse.influx.password", String.class);
+        assertThat(log.text()).doesNotContain(influxPassword);
     }
 
     /** The status of one named check in the readiness report. */
