@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +18,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 
-import io.smallrye.jwt.build.JwtClaimsBuilder;
-import io.smallrye.jwt.util.KeyUtils;
 
 /**
- * The packaged application ({@code java -jar target/quarkus-app/quarkus-run.jar}) as its own process, in the prod
- * profile, wired to the test stack and the test keys: what an operator runs, for tests that need a real process
+ * The packaged application ({@code java -jar target/quarkus-app/quarkus-run.jar}, or the native executable) as its own
+ * process, in the prod profile, wired to the test stack and the test keys: what an operator runs, for tests that need a real process
  * (signals, exit, start-up checks).
  */
 public final class PackagedPulse implements AutoCloseable {
@@ -41,15 +38,29 @@ public final class PackagedPulse implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the packaged JVM application and waits until it reports ready. */
-    public static PackagedPulse startJar(String name, Map<String, String> extraEnvironment) {
+    /**
+     * Starts the packaged application and waits until it reports ready: the native executable when the build made one
+     * ({@code -Pnative} sets {@code pulse.it.native}), the JVM jar otherwise.
+     */
+    public static PackagedPulse startPackaged(String name, Map<String, String> extraEnvironment) {
+        return start(name, command(), extraEnvironment);
+    }
+
+    private static List<String> command() {
         Path root = LocalStack.projectRoot();
+        if (Boolean.getBoolean("pulse.it.native")) {
+            Path executable = Path.of(System.getProperty("native.image.path"));
+            if (!Files.isExecutable(executable)) {
+                throw new IllegalStateException(executable + " is missing: build with -Pnative first");
+            }
+            return List.of(executable.toString());
+        }
         Path jar = root.resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the package phase first");
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return start(name, List.of(java, "-jar", jar.toString()), extraEnvironment);
+        return List.of(java, "-jar", jar.toString());
     }
 
     private static PackagedPulse start(String name, List<String> command, Map<String, String> extraEnvironment) {
@@ -121,16 +132,6 @@ public final class PackagedPulse implements AutoCloseable {
             return Files.readString(log);
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    /** Signs claims with the test private key, without a running Quarkus (this test has none in-process). */
-    public static String sign(JwtClaimsBuilder claims) {
-        try {
-            PrivateKey key = KeyUtils.readPrivateKey("test-keys/private.pem");
-            return claims.jws().sign(key);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot sign a test token", e);
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.pulse.gateway.support;
 
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
+import io.smallrye.jwt.util.KeyUtils;
 
 /** Signed test tokens. Valid ones use the test profile's key and issuer; each variation breaks one thing. */
 public final class Tokens {
@@ -33,10 +35,27 @@ public final class Tokens {
     }
 
     public static String valid(String tenant) {
-        return claims(tenant, "customer_viewer").sign();
+        return sign(claims(tenant, "customer_viewer"));
     }
 
+    /**
+     * Signs with the test private key read directly, so it works in a JVM without the test profile's configuration
+     * too: the integration tests against the packaged application and the native executable.
+     */
     public static String sign(JwtClaimsBuilder claims) {
-        return claims.sign();
+        return claims.jws().sign(TestKey.PRIVATE);
+    }
+
+    /** Loaded once, on first use. */
+    private static final class TestKey {
+        static final PrivateKey PRIVATE = load();
+
+        private static PrivateKey load() {
+            try {
+                return KeyUtils.readPrivateKey("test-keys/private.pem");
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read the test private key", e);
+            }
+        }
     }
 }
