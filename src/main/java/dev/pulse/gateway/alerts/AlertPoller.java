@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.observability.PollerHeartbeats;
 import dev.pulse.gateway.observability.SourceHealth;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
@@ -32,8 +33,11 @@ public class AlertPoller {
     private final AlertService alerts;
     private final GatewayMetrics metrics;
     private final SourceHealth health;
+    private final PollerHeartbeats heartbeats;
 
-    public AlertPoller(ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics, SourceHealth health) {
+    public AlertPoller(ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics, SourceHealth health,
+            PollerHeartbeats heartbeats) {
+        this.heartbeats = heartbeats;
         this.registry = registry;
         this.alerts = alerts;
         this.metrics = metrics;
@@ -43,6 +47,10 @@ public class AlertPoller {
     @Scheduled(identity = "alert-poller", every = "${pulse.alerts.poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> poll() {
+        return pollIfDue().onTermination().invoke(() -> heartbeats.beat(GatewayMetrics.POSTGRESQL));
+    }
+
+    private Uni<Void> pollIfDue() {
         if (!health.due(GatewayMetrics.POSTGRESQL)) {
             return Uni.createFrom().voidItem();
         }

@@ -245,6 +245,13 @@ public interface PulseConfig {
         /** Longest wait between retries of a source that does not answer (doubling from the poll interval). */
         @WithDefault("30s")
         Duration maxBackoff();
+
+        /**
+         * A poller that has not finished a run (a cycle, or a run skipped for back-off) for this long is stuck:
+         * readiness reports DOWN. Keep it well above the poll intervals and the InfluxDB request timeout.
+         */
+        @WithDefault("60s")
+        Duration staleAfter();
     }
 
     interface Shutdown {

@@ -23,7 +23,8 @@ import io.vertx.core.buffer.Buffer;
 public class KeepaliveSweeper {
 
     private static final Logger LOG = Logger.getLogger(KeepaliveSweeper.class);
-    private static final Buffer PING = Buffer.buffer("pulse");
+    /** Per instance, not static: a static Vert.x buffer would be built into the native image heap, which fails. */
+    private final Buffer ping = Buffer.buffer("pulse");
 
     private final ConnectionRegistry registry;
     private final GatewayMetrics metrics;
@@ -50,7 +51,7 @@ public class KeepaliveSweeper {
             } else if (!session.hasSubscriptions() && now - session.lastActivityNanos() > idleTimeoutNanos) {
                 close(session, CloseCodes.IDLE, "idle");
             } else {
-                session.connection().sendPing(PING).subscribe().with(ok -> { }, failed -> { });
+                session.connection().sendPing(ping).subscribe().with(ok -> { }, failed -> { });
             }
         }
     }

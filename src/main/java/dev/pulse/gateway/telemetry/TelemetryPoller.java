@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.observability.PollerHeartbeats;
 import dev.pulse.gateway.observability.SourceHealth;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
@@ -33,11 +34,13 @@ public class TelemetryPoller {
     private final TelemetryService telemetry;
     private final GatewayMetrics metrics;
     private final SourceHealth health;
+    private final PollerHeartbeats heartbeats;
     private final int batchSize;
 
     public TelemetryPoller(ConnectionRegistry registry, TelemetrySource source, TelemetryService telemetry,
-            GatewayMetrics metrics, SourceHealth health, PulseConfig config) {
+            GatewayMetrics metrics, SourceHealth health, PollerHeartbeats heartbeats, PulseConfig config) {
         this.health = health;
+        this.heartbeats = heartbeats;
         this.registry = registry;
         this.source = source;
         this.telemetry = telemetry;
@@ -48,6 +51,14 @@ public class TelemetryPoller {
     @Scheduled(identity = "telemetry-poller", every = "${pulse.telemetry.poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void poll() {
+        try {
+            pollIfDue();
+        } finally {
+            heartbeats.beat(GatewayMetrics.INFLUXDB);
+        }
+    }
+
+    private void pollIfDue() {
         if (!health.due(GatewayMetrics.INFLUXDB)) {
             return;
         }
