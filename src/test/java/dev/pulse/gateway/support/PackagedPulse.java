@@ -31,6 +31,7 @@ public final class PackagedPulse implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    private Duration startup;
 
     private PackagedPulse(Process process, int port, Path log) {
         this.process = process;
@@ -79,7 +80,14 @@ public final class PackagedPulse implements AutoCloseable {
         environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         environment.putAll(extraEnvironment);
         try {
+            // Warm this JVM's HTTP client first (nothing listens yet), so the start-up figure is the server's.
+            new PackagedPulse(null, port, log).status("/q/health/live");
+            long launched = System.nanoTime();
             PackagedPulse pulse = new PackagedPulse(builder.start(), port, log);
+            Awaitility.await("packaged Pulse answering (log: " + log + ")").atMost(Duration.ofSeconds(60))
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                    .until(() -> !pulse.process.isAlive() || pulse.status("/q/health/live") == 200);
+            pulse.startup = Duration.ofNanos(System.nanoTime() - launched);
             Awaitility.await("packaged Pulse ready (log: " + log + ")").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> !pulse.process.isAlive() || pulse.status("/q/health/ready") == 200);
@@ -107,6 +115,25 @@ public final class PackagedPulse implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    /** From launching the process to its first served request ({@code /q/health/live} answering 200). */
+    public Duration startup() {
+        return startup;
+    }
+
+    /** The process's resident set size now, in KiB (Linux {@code /proc}). */
+    public long residentKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+            throw new IllegalStateException("no VmRSS for " + process.pid());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
