@@ -51,6 +51,9 @@ public interface PulseConfig {
     /** Graceful shutdown. */
     Shutdown shutdown();
 
+    /** {@code pulse.cluster.*}: relaying events and alert changes between replicas through PostgreSQL. */
+    Cluster cluster();
+
     interface Influx {
         /** Base URL of the InfluxDB 1.x HTTP API (InfluxQL, {@code POST /query}). */
         @WithDefault("http://localhost:8086")
@@ -262,5 +265,20 @@ public interface PulseConfig {
         /** Longest wait for clients to answer the 1001 close frames before the server stops anyway. */
         @WithDefault("5s")
         Duration closeTimeout();
+    }
+
+    interface Cluster {
+        /**
+         * Relay broadcast events to the other replicas and push alert changes at once, both through PostgreSQL
+         * LISTEN/NOTIFY. Off: each replica serves only the events published to it, and alerts wait for the poll.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Key for the HMAC that signs relayed events (any database role can NOTIFY). Unset: derived from the
+         * datasource user name and password, which every replica shares.
+         */
+        Optional<String> secret();
     }
 }

@@ -1,6 +1,7 @@
 package dev.pulse.gateway.events;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.pulse.gateway.cluster.EventRelay;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.EventTypes;
@@ -29,22 +31,28 @@ import dev.pulse.gateway.security.TokenVerifier;
 
 /**
  * {@code POST /ws/broadcast}: a backend publishes an event to its tenant's live connections. The tenant is the one of
- * the caller's token (a publisher role), never one named in the body. Answers 202 with the number of local recipients.
- * Runs on a worker thread: token verification may fetch a JWKS.
+ * the caller's token (a publisher role), never one named in the body. The event is relayed to the other replicas
+ * first ({@link EventRelay}), then delivered here; answers 202 with the number of recipients on this replica. Runs on
+ * a worker thread: token verification may fetch a JWKS, and the relay is awaited.
  */
 @Path("/ws/broadcast")
 public class BroadcastResource {
 
     private final TokenVerifier verifier;
     private final EventPublisher publisher;
+    private final EventRelay relay;
     private final GatewayMetrics metrics;
     private final ObjectMapper mapper;
     private final Set<String> publisherRoles;
     private final int maxPayloadBytes;
     private final String defaultSource;
 
-    public BroadcastResource(TokenVerifier verifier, EventPublisher publisher, GatewayMetrics metrics,
-            ObjectMapper mapper, PulseConfig config) {
+    /** NOTIFY normally takes a millisecond; a PostgreSQL that does not answer in this time counts as unreachable. */
+    private static final Duration RELAY_TIMEOUT = Duration.ofSeconds(5);
+
+    public BroadcastResource(TokenVerifier verifier, EventPublisher publisher, EventRelay relay,
+            GatewayMetrics metrics, ObjectMapper mapper, PulseConfig config) {
+        this.relay = relay;
         this.verifier = verifier;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -90,7 +98,21 @@ public class BroadcastResource {
         String source = optionalText(request, "source").orElse(defaultSource);
         JsonNode data = request.get("data");
         ObjectNode payload = data == null || data.isNull() ? mapper.createObjectNode() : (ObjectNode) data;
-        int recipients = publisher.publish(caller.tenant(), eventType, payload, source, room);
+        int recipients;
+        if (relay.enabled()) {
+            EventRelay.Envelope envelope = relay.envelope(caller.tenant(), eventType, payload, source, room);
+            try {
+                // Relayed first: if that fails, no replica delivered it and the caller can retry without duplicates.
+                relay.send(envelope).await().atMost(RELAY_TIMEOUT);
+            } catch (RuntimeException e) {
+                metrics.broadcastRequest("unavailable", caller.tenant());
+                return RestErrors.unavailable("relay_unavailable", "The event could not be relayed to the other"
+                        + " replicas (PostgreSQL is unreachable) and was delivered nowhere; retry later");
+            }
+            recipients = publisher.publish(caller.tenant(), eventType, payload, source, room, envelope.timestamp());
+        } else {
+            recipients = publisher.publish(caller.tenant(), eventType, payload, source, room);
+        }
         metrics.broadcastRequest("accepted", caller.tenant());
 
         ObjectNode answer = mapper.createObjectNode();

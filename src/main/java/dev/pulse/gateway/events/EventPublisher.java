@@ -25,8 +25,10 @@ import dev.pulse.gateway.registry.GatewaySession;
  * when no room is named. Connections with an event-type filter get only the types they asked for. The event is
  * serialized once, whatever the number of recipients.
  *
- * <p>The one publishing path of Pulse: {@code POST /ws/broadcast}, {@link EventBroadcaster}'s typed helpers and
- * Pulse's own pollers all go through it. Inject it to publish from in-process code.
+ * <p>The one publishing path to local clients: {@code POST /ws/broadcast}, events relayed from other replicas,
+ * {@link EventBroadcaster}'s typed helpers and Pulse's own pollers all go through it. In-process publishing is
+ * replica-local on purpose (each replica reports its own view of its sources); {@code POST /ws/broadcast} also relays
+ * to the other replicas ({@code cluster.EventRelay}).
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -56,6 +58,15 @@ public class EventPublisher {
      * @throws IllegalArgumentException for an invalid event type or room name
      */
     public int publish(String tenant, String eventType, ObjectNode data, String source, String room) {
+        return publish(tenant, eventType, data, source, room, clock.instant());
+    }
+
+    /**
+     * {@link #publish(String, String, ObjectNode, String, String)} with the event's timestamp given: the one it got
+     * on the replica that accepted it, so every replica's clients see the same event.
+     */
+    public int publish(String tenant, String eventType, ObjectNode data, String source, String room,
+            java.time.Instant timestamp) {
         if (!EventTypes.isValid(eventType)) {
             throw new IllegalArgumentException("invalid event type: " + eventType);
         }
@@ -69,7 +80,7 @@ public class EventPublisher {
         for (GatewaySession session : targets) {
             if (session.accepts(eventType)) {
                 if (message == null) {
-                    message = messages.event(eventType, clock.instant(), data, source, room);
+                    message = messages.event(eventType, timestamp, data, source, room);
                 }
                 delivery.send(session, message);
                 recipients++;

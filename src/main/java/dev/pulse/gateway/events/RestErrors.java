@@ -40,6 +40,11 @@ final class RestErrors {
         return error(Response.Status.FORBIDDEN, "forbidden", "The token has no tenant or no role allowed to do this");
     }
 
+    /** 503: the event could not be relayed and was delivered nowhere; the caller may retry. */
+    static Response unavailable(String code, String message) {
+        return error(Response.Status.SERVICE_UNAVAILABLE, code, message);
+    }
+
     private static Response error(Response.Status status, String code, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON)
                 .entity(Map.of("success", false, "error", code, "message", message)).build();

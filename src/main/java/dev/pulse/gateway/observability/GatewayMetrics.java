@@ -198,4 +198,24 @@ public class GatewayMetrics {
         Counter.builder("pulse.poll.failures").tag("source", source)
                 .description("Source reads that failed").register(registry).increment();
     }
+
+    /** An event relayed between replicas: {@code sent}, {@code received}, {@code failed} (not relayed), {@code rejected}. */
+    public void relayed(String outcome) {
+        Counter.builder("pulse.cluster.events").tag("outcome", outcome)
+                .description("Events relayed between replicas through PostgreSQL, by outcome").register(registry)
+                .increment();
+    }
+
+    /** An alert change notified by PostgreSQL: {@code refreshed} (a tenant this replica serves) or {@code ignored}. */
+    public void alertNotification(String outcome) {
+        Counter.builder("pulse.cluster.alert.notifications").tag("outcome", outcome)
+                .description("Alert change notifications from PostgreSQL, by outcome").register(registry).increment();
+    }
+
+    /** 1 while this replica listens to PostgreSQL notifications (or the cluster relay is off), 0 otherwise. */
+    public void clusterListening(java.util.function.BooleanSupplier listening) {
+        Gauge.builder("pulse.cluster.listening", listening, l -> l.getAsBoolean() ? 1 : 0)
+                .description("Whether this replica receives events and alert changes from the others")
+                .register(registry);
+    }
 }

@@ -12,4 +12,13 @@ public final class Timestamps {
     public static String format(Instant instant) {
         return DateTimeFormatter.ISO_INSTANT.format(instant);
     }
+
+    /** The instant of an ISO-8601 timestamp, empty when it is not one. */
+    public static java.util.Optional<Instant> parse(String text) {
+        try {
+            return java.util.Optional.of(Instant.parse(text));
+        } catch (java.time.format.DateTimeParseException e) {
+            return java.util.Optional.empty();
+        }
+    }
 }

@@ -332,6 +332,12 @@ public class ConnectionRegistry {
         return index == null ? Optional.empty() : Optional.ofNullable(index.devices.get(deviceId));
     }
 
+    /** The tenant's alert feed, if the tenant has alert subscribers on this replica. */
+    public Optional<AlertFeed> alertFeed(String tenant) {
+        TenantIndex index = tenants.get(tenant);
+        return index == null ? Optional.empty() : Optional.ofNullable(index.alerts);
+    }
+
     /** Every tenant's alert feed that has subscribers: what the alert poller reads. */
     public List<AlertFeed> alertFeeds() {
         List<AlertFeed> feeds = new ArrayList<>();

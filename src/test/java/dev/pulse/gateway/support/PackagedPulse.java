@@ -105,6 +105,34 @@ public final class PackagedPulse implements AutoCloseable {
         return URI.create("ws://127.0.0.1:" + port + path + "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
     }
 
+    /** The body of a GET (e.g. {@code /q/metrics}). */
+    public String body(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** POSTs a JSON body with a bearer token; the status code. */
+    public int post(String path, String token, String json) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** HTTP status of a GET, or -1 when nothing answers. */
     public int status(String path) {
         try {
