@@ -33,8 +33,9 @@ cat <<BANNER
 
   Pulse dev mode is starting on http://localhost:8080
 
+  Dashboard: http://localhost:8080/   (demo mode: 20 simulated devices of tenant "demo", token filled in)
   Connect:   ws://localhost:8080/api/v2/ws?token=$token
-  Then send: {"action":"subscribe","type":"device","device_id":"dev-0001"}
+  Then send: {"action":"subscribe","type":"device","device_id":"dev-01"}
              {"action":"subscribe","type":"alerts"}
   More tokens: curl 'http://localhost:8080/dev/token?tenant=demo&role=customer_viewer'
   Health: http://localhost:8080/q/health   Metrics: http://localhost:8080/q/metrics

@@ -2,7 +2,8 @@
 # Local PostgreSQL and InfluxDB for Pulse: installs what is missing (Debian, as root), starts both on loopback with
 # their data under one folder, and creates the databases, schema and users. Idempotent: run it as often as you like.
 #
-#   src/scripts/stack.sh up [dev|test]     start both servers, prepare the dev (default) or test databases
+#   src/scripts/stack.sh up [dev|test]     start both servers, prepare the dev (default) or test databases (test:
+#                                          also Chromium and chromedriver for the browser test)
 #   src/scripts/stack.sh down              stop both servers (data is kept)
 #   src/scripts/stack.sh start-postgres | stop-postgres | start-influx | stop-influx
 #   src/scripts/stack.sh env [dev|test]    print the environment a Pulse process needs to reach this stack
@@ -60,6 +61,14 @@ ensure_prerequisites() {
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet influxdb 2>/dev/null; then
     systemctl stop influxdb >/dev/null 2>&1 || true
   fi
+}
+
+# The browser test (DashboardBrowserTest) drives Debian's Chromium through its chromedriver.
+ensure_browser() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  if [ ${#missing[@]} -gt 0 ]; then install_packages "${missing[@]}"; fi
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -247,6 +256,7 @@ up() { # profile
   local pg_db influx_db
   read -r pg_db influx_db <<<"$(database_names "${1:-dev}")"
   ensure_prerequisites
+  if [ "${1:-dev}" = test ]; then ensure_browser; fi
   start_postgres
   prepare_postgres "$pg_db"
   start_influx

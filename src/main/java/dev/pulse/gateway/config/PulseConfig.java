@@ -54,6 +54,9 @@ public interface PulseConfig {
     /** {@code pulse.cluster.*}: relaying events and alert changes between replicas through PostgreSQL. */
     Cluster cluster();
 
+    /** {@code pulse.demo.*}: the device simulator of demo mode (on in dev mode). */
+    Demo demo();
+
     interface Influx {
         /** Base URL of the InfluxDB 1.x HTTP API (InfluxQL, {@code POST /query}). */
         @WithDefault("http://localhost:8086")
@@ -280,5 +283,29 @@ public interface PulseConfig {
          * datasource user name and password, which every replica shares.
          */
         Optional<String> secret();
+    }
+
+    interface Demo {
+        /** Simulate a fleet: telemetry to InfluxDB every second, alerts in PostgreSQL, a few events. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The tenant the simulated devices belong to. */
+        @WithDefault("demo")
+        String tenant();
+
+        /** How many devices ({@code dev-01}, {@code dev-02}, ...). */
+        @WithDefault("20")
+        int devices();
+
+        /** An InfluxDB user that may write (Pulse's own user only reads). Unset: {@code pulse.influx.username}. */
+        Optional<String> influxUsername();
+
+        Optional<String> influxPassword();
+
+        /** A PostgreSQL role that may write alerts (Pulse's own role only reads). Unset: the datasource's. */
+        Optional<String> databaseUsername();
+
+        Optional<String> databasePassword();
     }
 }
