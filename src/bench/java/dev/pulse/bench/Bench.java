@@ -1,0 +1,518 @@
+package dev.pulse.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * The benchmark: starts Pulse from the packaged jar with a fixed heap against the local stack, runs the scenarios of
+ * the README's "Benchmarks" section with its own load generator, prints a table, and writes
+ * {@code target/bench/results.json} and {@code src/bench/BENCHMARKS.md}.
+ *
+ * <p>
+ * Arguments: {@code --connections N} (default 10,000), {@code --devices M} (1,000), {@code --heap SIZE} (1g),
+ * {@code --seconds S} per measured phase (5).
+ */
+public final class Bench {
+
+    private static final String TENANT = "bench";
+    private static final String ROOM = "fanout";
+    private static final int PULSE_PORT = 18_480;
+    private static final int FLOOR_PORT = 18_481;
+    /** Broadcasts per second; at 10,000 recipients, 5 per second is already 50,000 messages per second. */
+    private static final int[] BROADCAST_RATES = { 1, 2, 5 };
+
+    private final Path root = Path.of("").toAbsolutePath();
+    private final Map<String, Object> results = new LinkedHashMap<>();
+    private final Map<String, String> stack = new HashMap<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private int connections = 10_000;
+    private int devices = 1_000;
+    private String heap = "1g";
+    private int seconds = 5;
+
+    public static void main(String[] args) throws Exception {
+        Bench bench = new Bench();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--connections" -> bench.connections = Integer.parseInt(args[i + 1]);
+                case "--devices" -> bench.devices = Integer.parseInt(args[i + 1]);
+                case "--heap" -> bench.heap = args[i + 1];
+                case "--seconds" -> bench.seconds = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        bench.run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        readStackEnvironment();
+        Tokens tokens = new Tokens();
+        Path keyFile = tokens.writePublicKey(root.resolve("target/bench"));
+        Map<String, String> environment = new HashMap<>(stack);
+        environment.keySet().removeIf(name -> name.startsWith("PULSE_STACK_"));
+        environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + keyFile);
+        environment.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
+        environment.put("PULSE_LIMITS_CONNECTS_PER_SECOND", "0");
+        environment.put("PULSE_TELEMETRY_POLL_INTERVAL", "1s");
+        environment.put("PULSE_ALERTS_POLL_INTERVAL", "5s");
+        environment.put("PULSE_LIMITS_DEVICES_PER_CONNECTION", "1000");
+        results.put("settings", Map.of("connections", connections, "devices", devices, "heap", heap,
+                "seconds_per_phase", seconds, "telemetry_poll_interval", "1s", "alert_poll_interval", "5s"));
+        closeBenchAlerts();
+
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        Clients clients = new Clients(vertx, connections);
+        try (PulseProcess pulse = new PulseProcess(root, PULSE_PORT, heap, environment)) {
+            capacity(pulse, clients, tokens);
+            telemetry(pulse, clients);
+            alerts(pulse, clients);
+            fanout("pulse", clients, event -> publish(vertx, tokens, event));
+            databaseLoad();
+            clients.closeAll();
+        }
+        // Every socket to Pulse released before the floor's come: one process holds at most about 20,000.
+        awaitCount(clients.closed, connections, Duration.ofSeconds(60));
+        Process floor = startFloor();
+        try {
+            Clients raw = new Clients(vertx, connections);
+            raw.connect(FLOOR_PORT, connections, i -> "/", i -> List.of());
+            fanout("floor", raw, event -> post(vertx, FLOOR_PORT, "/broadcast", null, event));
+            raw.closeAll();
+        } finally {
+            floor.destroy();
+        }
+        report();
+        vertx.close();
+    }
+
+    // --- scenarios -----------------------------------------------------------------------------------------------
+
+    /** 1. N authenticated connections, each watching one device and the alerts, all in one room. */
+    private void capacity(PulseProcess pulse, Clients clients, Tokens tokens) throws Exception {
+        double heapBefore = pulse.heapAfterGc();
+        long rssBefore = pulse.residentBytes();
+        AtomicInteger joined = new AtomicInteger();
+        clients.listen((client, text) -> {
+            if (text.startsWith("{\"type\":\"joined\"")) {
+                joined.incrementAndGet();
+            }
+        });
+        String token = tokens.sign(TENANT, "bench-client", "customer_viewer");
+        long started = System.nanoTime();
+        clients.connect(pulse.port, connections, i -> "/api/v2/ws?token=" + token, i -> List.of(
+                "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % devices) + "\"}",
+                "{\"action\":\"subscribe\",\"type\":\"alerts\"}",
+                "{\"action\":\"join\",\"room\":\"" + ROOM + "\"}"));
+        awaitCount(joined, connections, Duration.ofMinutes(5));
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        PulseProcess.pause(3000);
+        double heapAfter = pulse.heapAfterGc();
+        long rssAfter = pulse.residentBytes();
+        double cpuBefore = pulse.cpuSeconds();
+        PulseProcess.pause(seconds * 1000L);
+        double idleCpu = (pulse.cpuSeconds() - cpuBefore) / seconds * 100;
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("connections", connections);
+        figures.put("connect_rate_per_s", round(connections / elapsed));
+        figures.put("rss_idle_mib", round(rssBefore / 1048576.0));
+        figures.put("rss_loaded_mib", round(rssAfter / 1048576.0));
+        figures.put("heap_per_connection_kib", round((heapAfter - heapBefore) / connections / 1024));
+        figures.put("rss_per_connection_kib", round((rssAfter - rssBefore) / (double) connections / 1024));
+        figures.put("idle_cpu_percent_of_one_core", round(idleCpu));
+        results.put("capacity", figures);
+        System.out.println("capacity: " + figures);
+    }
+
+    /** 3. M devices written every second; latency from the write to the subscriber. */
+    private void telemetry(PulseProcess pulse, Clients clients) throws Exception {
+        Latencies latencies = new Latencies();
+        clients.listen((client, text) -> {
+            if (text.startsWith("{\"type\":\"telemetry\"")) {
+                long sent = number(text, "\"t\":");
+                if (sent > 0) {
+                    latencies.add((System.nanoTime() - sent) / 1000);
+                }
+            }
+        });
+        double queriesBefore = pulse.metric("pulse_source_queries_total", "influxdb");
+        double cyclesBefore = pulse.metric("pulse_poll_cycles_total", "influxdb");
+        for (int second = 0; second < seconds * 2; second++) {
+            long now = System.currentTimeMillis();
+            StringBuilder lines = new StringBuilder();
+            for (int d = 0; d < devices; d++) {
+                lines.append("telemetry,tenant_id=").append(TENANT).append(",device_id=dev-").append(d)
+                        .append(" temperature=").append(20 + (d % 10)).append(",t=").append(System.nanoTime())
+                        .append("i ").append(now).append('\n');
+            }
+            influxWrite(lines.toString());
+            PulseProcess.pause(1000);
+        }
+        PulseProcess.pause(2000);
+        double queries = pulse.metric("pulse_source_queries_total", "influxdb") - queriesBefore;
+        double cycles = pulse.metric("pulse_poll_cycles_total", "influxdb") - cyclesBefore;
+        double[] summary = latencies.summary();
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("devices", devices);
+        figures.put("subscribers", connections);
+        figures.put("pushes", latencies.count());
+        figures.put("latency_p50_ms", round(summary[0]));
+        figures.put("latency_p99_ms", round(summary[1]));
+        figures.put("latency_max_ms", round(summary[2]));
+        figures.put("influx_queries_per_interval", round(queries / Math.max(1, cycles)));
+        results.put("telemetry", figures);
+        System.out.println("telemetry: " + figures);
+    }
+
+    /** 4. Alert inserts; latency from the committed INSERT to each subscriber. */
+    private void alerts(PulseProcess pulse, Clients clients) throws Exception {
+        Latencies latencies = new Latencies();
+        long[] lastSeen = new long[connections];
+        clients.listen((client, text) -> {
+            if (text.startsWith("{\"type\":\"alerts\"")) {
+                long sent = number(text, "\"summary\":\"bench-");
+                if (sent > 0 && lastSeen[client] != sent) {
+                    lastSeen[client] = sent;
+                    latencies.add((System.nanoTime() - sent) / 1000);
+                }
+            }
+        });
+        double queriesBefore = pulse.metric("pulse_source_queries_total", "postgresql");
+        int changes = seconds * 2;
+        try (Connection db = database()) {
+            long previous = -1;
+            for (int i = 0; i < changes; i++) {
+                long id = insertAlert(db);
+                if (previous > 0) {
+                    db.createStatement().execute("UPDATE alerts SET status = 'CLOSED' WHERE id = " + previous);
+                }
+                previous = id;
+                PulseProcess.pause(1000);
+            }
+        }
+        PulseProcess.pause(2000);
+        double queries = pulse.metric("pulse_source_queries_total", "postgresql") - queriesBefore;
+        // The steady load: queries per alert poll cycle with nothing changing (two 5 s cycles).
+        double idleQueriesBefore = pulse.metric("pulse_source_queries_total", "postgresql");
+        double idleCyclesBefore = pulse.metric("pulse_poll_cycles_total", "postgresql");
+        PulseProcess.pause(10_500);
+        double idleQueries = pulse.metric("pulse_source_queries_total", "postgresql") - idleQueriesBefore;
+        double idleCycles = pulse.metric("pulse_poll_cycles_total", "postgresql") - idleCyclesBefore;
+        double[] summary = latencies.summary();
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("changes", changes);
+        figures.put("subscribers", connections);
+        figures.put("deliveries", latencies.count());
+        figures.put("latency_p50_ms", round(summary[0]));
+        figures.put("latency_p99_ms", round(summary[1]));
+        figures.put("latency_max_ms", round(summary[2]));
+        figures.put("postgres_queries", queries);
+        figures.put("postgres_queries_per_interval", round(idleQueries / Math.max(1, idleCycles)));
+        results.put("alerts", figures);
+        System.out.println("alerts: " + figures);
+    }
+
+    /** A publisher: takes the event text (with its send time) and delivers it to every client. */
+    private interface Publisher {
+        CompletableFuture<?> publish(String eventJson);
+    }
+
+    /** 2 and 6. Broadcasts at increasing rates to a room of N clients. */
+    private void fanout(String target, Clients clients, Publisher publisher) throws Exception {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        AtomicReference<Latencies> window = new AtomicReference<>(new Latencies());
+        AtomicLong delivered = new AtomicLong();
+        clients.listen((client, text) -> {
+            long sent = number(text, "\"t\":");
+            if (sent > 0 && text.contains("\"fanout\"")) {
+                window.get().add((System.nanoTime() - sent) / 1000);
+                delivered.incrementAndGet();
+            }
+        });
+        int closedBefore = clients.closed.get();
+        for (int rate : BROADCAST_RATES) {
+            Latencies latencies = new Latencies();
+            window.set(latencies);
+            delivered.set(0);
+            long started = System.nanoTime();
+            int count = rate * seconds;
+            for (int i = 0; i < count; i++) {
+                long due = started + (long) (i * 1e9 / rate);
+                while (System.nanoTime() < due) {
+                    PulseProcess.pause(1);
+                }
+                publisher.publish("{\"event_type\":\"bench\",\"room\":\"" + ROOM + "\",\"data\":{\"kind\":\"fanout\","
+                        + "\"t\":" + System.nanoTime() + "}}");
+            }
+            long expected = (long) count * connections;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (delivered.get() < expected && System.nanoTime() < deadline) {
+                PulseProcess.pause(20);
+            }
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            double[] summary = latencies.summary();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("broadcasts_per_s", rate);
+            row.put("recipients", connections);
+            row.put("offered_messages_per_s", rate * connections);
+            row.put("delivered", delivered.get());
+            row.put("delivered_share", round(delivered.get() / (double) expected));
+            row.put("delivered_messages_per_s", round(delivered.get() / elapsed));
+            row.put("latency_p50_ms", round(summary[0]));
+            row.put("latency_p99_ms", round(summary[1]));
+            row.put("latency_max_ms", round(summary[2]));
+            rows.add(row);
+            System.out.println("fanout " + target + ": " + row);
+        }
+        results.put("fanout_" + target, rows);
+        results.put("fanout_" + target + "_closed_connections", clients.closed.get() - closedBefore);
+    }
+
+    /** 5. Pulse's measured queries per interval against the per-connection polling design, from the counts. */
+    @SuppressWarnings("unchecked")
+    private void databaseLoad() {
+        Map<String, Object> telemetry = (Map<String, Object>) results.get("telemetry");
+        Map<String, Object> alerts = (Map<String, Object>) results.get("alerts");
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("per_connection_design_influx_queries_per_interval", connections);
+        figures.put("per_connection_design_postgres_queries_per_interval", connections);
+        figures.put("pulse_influx_queries_per_interval", telemetry.get("influx_queries_per_interval"));
+        figures.put("pulse_postgres_queries_per_interval", alerts.get("postgres_queries_per_interval"));
+        results.put("database_load", figures);
+    }
+
+    private CompletableFuture<?> publish(Vertx vertx, Tokens tokens, String body) {
+        String token = serviceTokens.computeIfAbsent(TENANT, t -> tokens.sign(t, "bench-publisher", "service"));
+        return post(vertx, PULSE_PORT, "/ws/broadcast", token, body);
+    }
+
+    private CompletableFuture<?> post(Vertx vertx, int port, String path, String token, String body) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+                .setURI(path).putHeader("Content-Type", "application/json");
+        if (token != null) {
+            options.putHeader("Authorization", "Bearer " + token);
+        }
+        return publisherClient(vertx).request(options).compose(request -> request.send(Buffer.buffer(body)))
+                .toCompletionStage().toCompletableFuture();
+    }
+
+    /** The raw server in its own JVM: one process holds at most about 20,000 sockets here. */
+    private Process startFloor() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                RawFanoutServer.class.getName(), Integer.toString(FLOOR_PORT)).redirectErrorStream(true)
+                .redirectOutput(root.resolve("target/bench/floor.log").toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.readString(root.resolve("target/bench/floor.log")).contains("listening")) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the floor server did not start; see target/bench/floor.log");
+            }
+            PulseProcess.pause(100);
+        }
+        return process;
+    }
+
+    private final Map<String, String> serviceTokens = new HashMap<>();
+    private io.vertx.core.http.HttpClient publisher;
+
+    private io.vertx.core.http.HttpClient publisherClient(Vertx vertx) {
+        if (publisher == null) {
+            publisher = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(16));
+        }
+        return publisher;
+    }
+
+    // --- output --------------------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private void report() throws Exception {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("date", LocalDate.now().toString());
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("memory_gib", round(Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                .filter(l -> l.startsWith("MemTotal")).mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                .findFirst().orElse(0) / 1048576.0));
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        results.put("machine", machine);
+        Files.writeString(root.resolve("target/bench/results.json"), new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+
+        Map<String, Object> capacity = (Map<String, Object>) results.get("capacity");
+        Map<String, Object> telemetry = (Map<String, Object>) results.get("telemetry");
+        Map<String, Object> alerts = (Map<String, Object>) results.get("alerts");
+        Map<String, Object> load = (Map<String, Object>) results.get("database_load");
+        List<Map<String, Object>> pulseRows = (List<Map<String, Object>>) results.get("fanout_pulse");
+        List<Map<String, Object>> floorRows = (List<Map<String, Object>>) results.get("fanout_floor");
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("Written by `src/scripts/bench.sh` (").append(machine.get("date")).append("): ")
+                .append(machine.get("cpus")).append(" CPUs, ").append(machine.get("memory_gib")).append(" GiB, ")
+                .append(machine.get("os")).append(", ").append(machine.get("jdk")).append(". Pulse from the packaged ")
+                .append("jar with `-Xms").append(heap).append(" -Xmx").append(heap).append("`; the load generator in one JVM and ")
+                .append("the floor server in another, all on the same machine with PostgreSQL 15 and InfluxDB 1.6.7. ")
+                .append("Telemetry poll 1 s, alert poll 5 s; ").append(seconds).append(" s per measured phase. ")
+                .append("Raw figures: `target/bench/results.json`.\n\n");
+        md.append("## Capacity\n\n| connections | connect rate /s | heap per connection | RSS idle → loaded | RSS per ")
+                .append("connection | idle CPU (one core) |\n|---|---|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| %s | %s | %s KiB | %s → %s MiB | %s KiB | %s %% |%n%n",
+                capacity.get("connections"), capacity.get("connect_rate_per_s"),
+                capacity.get("heap_per_connection_kib"), capacity.get("rss_idle_mib"), capacity.get("rss_loaded_mib"),
+                capacity.get("rss_per_connection_kib"), capacity.get("idle_cpu_percent_of_one_core")));
+        md.append("Each connection watches one device (of ").append(devices).append("), subscribes to alerts and is ")
+                .append("in one room, all of tenant `bench`.\n\n");
+        md.append("## Fan-out: one room of ").append(connections).append(" clients, `POST /ws/broadcast`\n\n")
+                .append("| broadcasts/s | offered msg/s | Pulse delivered msg/s | floor delivered msg/s | Pulse / floor ")
+                .append("| Pulse p50 / p99 / max ms | floor p50 / p99 / max ms |\n|---|---|---|---|---|---|---|\n");
+        for (int i = 0; i < pulseRows.size(); i++) {
+            Map<String, Object> p = pulseRows.get(i);
+            Map<String, Object> f = floorRows.get(i);
+            double ratio = ((Number) p.get("delivered_messages_per_s")).doubleValue()
+                    / Math.max(1, ((Number) f.get("delivered_messages_per_s")).doubleValue());
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.0f %% | %s / %s / %s | %s / %s / %s |%n",
+                    p.get("broadcasts_per_s"), p.get("offered_messages_per_s"), p.get("delivered_messages_per_s"),
+                    f.get("delivered_messages_per_s"), ratio * 100, p.get("latency_p50_ms"), p.get("latency_p99_ms"),
+                    p.get("latency_max_ms"), f.get("latency_p50_ms"), f.get("latency_p99_ms"),
+                    f.get("latency_max_ms")));
+        }
+        md.append("\nLatency is from the publish call to the client's receipt, one clock (the generator's). ")
+                .append("Connections Pulse closed during fan-out (slow consumers): ")
+                .append(results.get("fanout_pulse_closed_connections")).append(".\n\n");
+        md.append("## Telemetry and alerts\n\n| scenario | pushes | p50 ms | p99 ms | max ms | queries |\n")
+                .append("|---|---|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| telemetry: %s devices written every second, %s subscribers | %s | %s "
+                + "| %s | %s | %s InfluxDB queries per poll interval |%n", telemetry.get("devices"),
+                telemetry.get("subscribers"), telemetry.get("pushes"), telemetry.get("latency_p50_ms"),
+                telemetry.get("latency_p99_ms"), telemetry.get("latency_max_ms"),
+                telemetry.get("influx_queries_per_interval")));
+        md.append(String.format(Locale.ROOT, "| alerts: %s changes, %s subscribers | %s | %s | %s | %s | %s "
+                + "PostgreSQL queries during the changes (re-reads after each notification) |%n%n", alerts.get("changes"), alerts.get("subscribers"),
+                alerts.get("deliveries"), alerts.get("latency_p50_ms"), alerts.get("latency_p99_ms"),
+                alerts.get("latency_max_ms"), alerts.get("postgres_queries")));
+        md.append("Telemetry latency is from the write to InfluxDB to the client, so it includes the wait for the next ")
+                .append("poll (1 s). Alert latency is from the committed INSERT to each of the subscribers.\n\n");
+        md.append("## Database load against the per-connection polling design\n\n")
+                .append("| | InfluxDB queries per interval | PostgreSQL queries per interval |\n|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| per-connection polling (seed 004), computed | %s | %s |%n",
+                load.get("per_connection_design_influx_queries_per_interval"),
+                load.get("per_connection_design_postgres_queries_per_interval")));
+        md.append(String.format(Locale.ROOT, "| Pulse, measured | %s | %s |%n", load.get("pulse_influx_queries_per_interval"),
+                load.get("pulse_postgres_queries_per_interval")));
+        md.append("\nPulse reads each tenant once per interval, in batches of `pulse.telemetry.max-devices-per-query` ")
+                .append("(200) devices: ").append(devices).append(" watched devices of one tenant are ")
+                .append((devices + 199) / 200).append(" queries.\n");
+        Files.writeString(root.resolve("src/bench/BENCHMARKS.md"), md.toString());
+        System.out.println();
+        System.out.println(md);
+    }
+
+    // --- helpers -------------------------------------------------------------------------------------------------
+
+    private void readStackEnvironment() throws Exception {
+        Process env = new ProcessBuilder("bash", root.resolve("src/scripts/stack.sh").toString(), "env", "test")
+                .start();
+        for (String line : new String(env.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith("export ")) {
+                String pair = line.substring(7);
+                stack.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+            }
+        }
+        env.waitFor();
+    }
+
+    private void influxWrite(String lines) throws Exception {
+        String basic = Base64.getEncoder().encodeToString((stack.get("PULSE_STACK_INFLUX_ADMIN_USER") + ":"
+                + stack.get("PULSE_STACK_INFLUX_ADMIN_PASSWORD")).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(stack.get("PULSE_INFLUX_URL")
+                + "/write?db=" + stack.get("PULSE_INFLUX_DATABASE") + "&precision=ms"))
+                .header("Authorization", "Basic " + basic).POST(HttpRequest.BodyPublishers.ofString(lines)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("InfluxDB write failed: " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    private Connection database() throws Exception {
+        return DriverManager.getConnection(stack.get("PULSE_STACK_PG_SUPERUSER_URL"), "postgres",
+                stack.get("PULSE_STACK_PG_SUPERUSER_PASSWORD"));
+    }
+
+    private long insertAlert(Connection db) throws Exception {
+        try (PreparedStatement insert = db.prepareStatement("INSERT INTO alerts (tenant_id, device_id, alert_type,"
+                + " severity, status, summary) VALUES (?, 'dev-1', 'BENCH', 'WARNING', 'OPEN', ?) RETURNING id")) {
+            insert.setString(1, TENANT);
+            insert.setString(2, "bench-" + System.nanoTime());
+            try (ResultSet rows = insert.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private void closeBenchAlerts() throws Exception {
+        try (Connection db = database()) {
+            db.createStatement().execute("UPDATE alerts SET status = 'CLOSED' WHERE tenant_id = '" + TENANT + "'");
+        }
+    }
+
+    private static void awaitCount(AtomicInteger counter, int target, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (counter.get() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + counter.get() + " of " + target + " after " + timeout);
+            }
+            PulseProcess.pause(50);
+        }
+    }
+
+    /** The digits after {@code key} in {@code text}, or -1: cheaper than parsing every message. */
+    private static long number(String text, String key) {
+        int at = text.indexOf(key);
+        if (at < 0) {
+            return -1;
+        }
+        long value = 0;
+        boolean any = false;
+        for (int i = at + key.length(); i < text.length() && Character.isDigit(text.charAt(i)); i++) {
+            value = value * 10 + (text.charAt(i) - '0');
+            any = true;
+        }
+        return any ? value : -1;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+}
