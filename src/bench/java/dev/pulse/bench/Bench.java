@@ -61,6 +61,10 @@ public final class Bench {
     private int devices = 1_000;
     private String heap = "1g";
     private int seconds = 5;
+    /** Extra environment for the Pulse process ({@code --env NAME=VALUE}), e.g. to measure a setting's effect. */
+    private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
+    /** Scenarios to leave out ({@code --skip telemetry,alerts,floor}); capacity always runs: it connects the clients. */
+    private final java.util.Set<String> skipped = new java.util.HashSet<>();
 
     public static void main(String[] args) throws Exception {
         Bench bench = new Bench();
@@ -70,6 +74,9 @@ public final class Bench {
                 case "--devices" -> bench.devices = Integer.parseInt(args[i + 1]);
                 case "--heap" -> bench.heap = args[i + 1];
                 case "--seconds" -> bench.seconds = Integer.parseInt(args[i + 1]);
+                case "--env" -> bench.extraEnvironment.put(args[i + 1].substring(0, args[i + 1].indexOf('=')),
+                        args[i + 1].substring(args[i + 1].indexOf('=') + 1));
+                case "--skip" -> bench.skipped.addAll(List.of(args[i + 1].split(",")));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -89,20 +96,33 @@ public final class Bench {
         environment.put("PULSE_TELEMETRY_POLL_INTERVAL", "1s");
         environment.put("PULSE_ALERTS_POLL_INTERVAL", "5s");
         environment.put("PULSE_LIMITS_DEVICES_PER_CONNECTION", "1000");
+        environment.putAll(extraEnvironment);
         results.put("settings", Map.of("connections", connections, "devices", devices, "heap", heap,
-                "seconds_per_phase", seconds, "telemetry_poll_interval", "1s", "alert_poll_interval", "5s"));
+                "seconds_per_phase", seconds, "telemetry_poll_interval", "1s", "alert_poll_interval", "5s",
+                "extra_environment", extraEnvironment, "skipped", skipped));
         closeBenchAlerts();
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         Clients clients = new Clients(vertx, connections);
         try (PulseProcess pulse = new PulseProcess(root, PULSE_PORT, heap, environment)) {
             capacity(pulse, clients, tokens);
-            telemetry(pulse, clients);
-            alerts(pulse, clients);
+            if (!skipped.contains("telemetry")) {
+                telemetry(pulse, clients);
+            }
+            if (!skipped.contains("alerts")) {
+                alerts(pulse, clients);
+            }
             fanout("pulse", clients, event -> publish(vertx, tokens, event));
-            databaseLoad();
             clients.closeAll();
         }
+        if (!skipped.isEmpty()) {
+            // A partial run is for comparing settings: print it, do not overwrite the published figures.
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(results));
+            vertx.close();
+            return;
+        }
+        databaseLoad();
         // Every socket to Pulse released before the floor's come: one process holds at most about 20,000.
         awaitCount(clients.closed, connections, Duration.ofSeconds(60));
         Process floor = startFloor();
