@@ -5,7 +5,6 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Optional;
 import java.util.UUID;
 
 import javax.crypto.Mac;
@@ -150,14 +149,14 @@ public class EventRelay {
 
     /** A notification on the events channel: an envelope, or the id of one stored in the table. */
     void received(String notification) {
-        Optional<Long> ref = reference(notification);
-        if (ref.isEmpty()) {
-            deliver(notification);
+        JsonNode outer = parse(notification);
+        if (outer == null || !outer.path("ref").isIntegralNumber()) {
+            deliver(outer);
             return;
         }
-        pool.preparedQuery(LOAD).execute(Tuple.of(ref.get())).subscribe().with(rows -> {
+        pool.preparedQuery(LOAD).execute(Tuple.of(outer.path("ref").asLong())).subscribe().with(rows -> {
             if (rows.iterator().hasNext()) {
-                deliver(rows.iterator().next().getString("payload"));
+                deliver(parse(rows.iterator().next().getString("payload")));
             } else {
                 metrics.relayed("rejected");
             }
@@ -176,25 +175,20 @@ public class EventRelay {
         return pool.query(CLEANUP).execute().replaceWithVoid().onFailure().recoverWithNull();
     }
 
-    private Optional<Long> reference(String notification) {
-        try {
-            JsonNode node = mapper.readTree(notification);
-            return node.path("ref").isIntegralNumber() ? Optional.of(node.path("ref").asLong()) : Optional.empty();
-        } catch (JsonProcessingException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** Delivers an event from another replica to this replica's clients, if Pulse signed it. */
-    private void deliver(String payload) {
-        Optional<JsonNode> body = verified(payload);
-        if (body.isEmpty()) {
-            metrics.relayed("rejected");
-            LOG.warn("Dropped a notification on the events channel that Pulse did not sign");
+    /**
+     * Delivers an event from another replica to this replica's clients, if Pulse signed it. Every replica hears its
+     * own envelopes too: those are dropped before the HMAC is computed, since there is nothing to deliver.
+     */
+    private void deliver(JsonNode signed) {
+        String text = signed == null ? "" : signed.path("body").asText("");
+        JsonNode event = parse(text);
+        if (event != null && replica.equals(event.path("origin").asText())) {
             return;
         }
-        JsonNode event = body.get();
-        if (replica.equals(event.path("origin").asText())) {
+        if (event == null || !MessageDigest.isEqual(sign(text).getBytes(StandardCharsets.US_ASCII),
+                signed.path("sig").asText("").getBytes(StandardCharsets.US_ASCII))) {
+            metrics.relayed("rejected");
+            LOG.warn("Dropped a notification on the events channel that Pulse did not sign");
             return;
         }
         String tenant = event.path("tenant").asText(null);
@@ -211,15 +205,13 @@ public class EventRelay {
                 timestamp);
     }
 
-    private Optional<JsonNode> verified(String payload) {
+    /** The JSON object in {@code text}, or null when it is not one. */
+    private JsonNode parse(String text) {
         try {
-            JsonNode signed = mapper.readTree(payload);
-            String text = signed.path("body").asText("");
-            byte[] expected = sign(text).getBytes(StandardCharsets.US_ASCII);
-            byte[] actual = signed.path("sig").asText("").getBytes(StandardCharsets.US_ASCII);
-            return MessageDigest.isEqual(expected, actual) ? Optional.of(mapper.readTree(text)) : Optional.empty();
+            JsonNode node = text == null || text.isEmpty() ? null : mapper.readTree(text);
+            return node != null && node.isObject() ? node : null;
         } catch (JsonProcessingException e) {
-            return Optional.empty();
+            return null;
         }
     }
 

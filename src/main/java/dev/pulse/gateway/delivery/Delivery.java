@@ -20,9 +20,11 @@ import dev.pulse.gateway.registry.SessionOutbox;
  * its socket. At that bound, telemetry is held back and conflated to the newest point per device (sent when the client
  * catches up); any other message means the client cannot keep up, and the connection is closed with 4009. Memory per
  * connection stays bounded either way, and other connections are not slowed.
+ *
+ * <p>
+ * {@code @Singleton}, not {@code @ApplicationScoped}: called once per message per recipient, and a client proxy's
+ * context lookup showed in the fan-out profile (src/bench). Nothing here needs lazy creation or a proxy.
  */
-// @Singleton, not @ApplicationScoped: called once per message per recipient, and a client proxy's context lookup
-// showed in the fan-out profile (src/bench). Nothing here needs lazy creation or a proxy.
 @Singleton
 public class Delivery {
 

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
@@ -53,8 +54,11 @@ public class DemoSimulator {
     private OkHttpClient http;
     private Request.Builder write;
     private Pool alerts;
-    /** Open alert ids by device and alert type, so each crossing opens one alert and each recovery closes it. */
-    private final Map<String, Long> openAlerts = new HashMap<>();
+    /**
+     * Open alert ids by device and alert type (-1 while the INSERT runs), so each crossing opens one alert and each
+     * recovery closes it. Concurrent: the ticks run on a worker thread, the INSERT callbacks on the event loop.
+     */
+    private final Map<String, Long> openAlerts = new ConcurrentHashMap<>();
     private final Map<String, Boolean> wasOnline = new HashMap<>();
     private long ticks;
 
@@ -172,7 +176,7 @@ public class DemoSimulator {
                             "{\"temperature\":" + device.temperature() + ",\"battery\":" + device.battery() + "}"))
                     .subscribe().with(rows -> openAlerts.put(key, rows.iterator().next().getLong("id")),
                             failure -> openAlerts.remove(key));
-        } else if (good && openAlerts.containsKey(key) && openAlerts.get(key) > 0) {
+        } else if (good && openAlerts.getOrDefault(key, -1L) > 0) {
             long id = openAlerts.remove(key);
             alerts.preparedQuery("UPDATE alerts SET status = 'CLOSED', updated_at = now() WHERE id = $1")
                     .execute(Tuple.of(id)).subscribe().with(ignored -> { }, failure -> { });

@@ -16,8 +16,10 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
 /**
- * Every close Pulse initiates goes through here: the close frame with its code, then, if the client has not completed
- * the close handshake within {@code pulse.keepalive.close-timeout}, its TCP connection is dropped.
+ * Every close Pulse initiates on an open connection goes through here (slow consumer, keepalive, token expiry, rate
+ * limit, early flood, frame violations): the close frame with its code, then, if the client has not completed the close
+ * handshake within {@code pulse.keepalive.close-timeout}, its TCP connection is dropped. (Refusals during the handshake
+ * and the 1001 closes at shutdown await their close instead.)
  *
  * <p>
  * Why: Vert.x starts its own closing timeout only once the close frame is flushed. A client that stopped reading

@@ -24,10 +24,12 @@ import io.quarkus.runtime.Startup;
  * failure reasons, never devices, rooms or connections; tenants only with {@code pulse.metrics.tenant-labels}. The
  * README's metrics table documents each one. Created at start-up so the gauges are scraped before any client
  * connects; the counters on per-message paths are registered once, not looked up per message.
+ *
+ * <p>
+ * {@code @Singleton}, not {@code @ApplicationScoped}: called once per message per recipient, and a client proxy's
+ * context lookup showed in the fan-out profile (src/bench). Nothing here needs lazy creation or a proxy.
  */
 @Startup
-// @Singleton, not @ApplicationScoped: called once per message per recipient, and a client proxy's context lookup
-// showed in the fan-out profile (src/bench). Nothing here needs lazy creation or a proxy.
 @Singleton
 public class GatewayMetrics {
 

@@ -227,7 +227,7 @@ public class ConnectionHandler {
     private void closeForEarlyFlood(WebSocketConnection connection) {
         LOG.infof("Connection %s closed: more than %d messages before authentication completed", connection.id(),
                 OpeningConnections.MAX_EARLY_FRAMES);
-        connection.close(CloseCodes.EARLY_FLOOD).subscribe().with(ignored -> { }, failure -> { });
+        closer.close(connection, CloseCodes.EARLY_FLOOD);
     }
 
     /**
@@ -247,7 +247,7 @@ public class ConnectionHandler {
                     failure.getMessage());
             metrics.frameViolation(violation.get().getCode());
             if (!connection.isClosed()) {
-                connection.close(violation.get()).subscribe().with(ignored -> { }, ignored -> { });
+                closer.close(connection, violation.get());
             }
             return;
         }
