@@ -92,6 +92,10 @@ public final class Bench {
         environment.keySet().removeIf(name -> name.startsWith("PULSE_STACK_"));
         environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + keyFile);
         environment.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
+        environment.put("MP_JWT_VERIFY_AUDIENCES", Tokens.AUDIENCE);
+        environment.put("PULSE_CLUSTER_SECRET", "bench-cluster-secret-of-at-least-32-bytes");
+        // Every generated client shares one subject; the prod profile's per-subject cap is for real users.
+        environment.put("PULSE_LIMITS_CONNECTIONS_PER_SUBJECT", "0");
         environment.put("PULSE_LIMITS_CONNECTS_PER_SECOND", "0");
         environment.put("PULSE_TELEMETRY_POLL_INTERVAL", "1s");
         environment.put("PULSE_ALERTS_POLL_INTERVAL", "5s");

@@ -18,11 +18,14 @@ final class PulseProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final int port;
+    /** Health and metrics are on the management interface, not on the public port. */
+    final int managementPort;
     final String heap;
     private final Process process;
 
     PulseProcess(Path root, int port, String heap, Map<String, String> environment) throws Exception {
         this.port = port;
+        this.managementPort = port + 1;
         this.heap = heap;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap, "-jar",
@@ -31,6 +34,7 @@ final class PulseProcess implements AutoCloseable {
                 .redirectOutput(root.resolve("target/bench/pulse.log").toFile());
         builder.environment().putAll(environment);
         builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        builder.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         process = builder.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (status("/q/health/ready") != 200) {
@@ -41,13 +45,17 @@ final class PulseProcess implements AutoCloseable {
         }
     }
 
+    private URI address(String path) {
+        return URI.create("http://127.0.0.1:" + (path.startsWith("/q/") ? managementPort : port) + path);
+    }
+
     long pid() {
         return process.pid();
     }
 
     int status(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            return HTTP.send(HttpRequest.newBuilder(address(path)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -58,7 +66,7 @@ final class PulseProcess implements AutoCloseable {
     }
 
     String get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return HTTP.send(HttpRequest.newBuilder(address(path)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 

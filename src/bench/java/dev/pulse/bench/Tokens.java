@@ -13,6 +13,7 @@ import java.util.Base64;
 final class Tokens {
 
     static final String ISSUER = "https://pulse.bench/issuer";
+    static final String AUDIENCE = "pulse-gateway";
     private static final Base64.Encoder URL = Base64.getUrlEncoder().withoutPadding();
 
     private final KeyPair keys;
@@ -38,7 +39,7 @@ final class Tokens {
     String sign(String tenant, String subject, String role) {
         long now = Instant.now().getEpochSecond();
         String header = URL.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String payload = URL.encodeToString(("{\"iss\":\"" + ISSUER + "\",\"sub\":\"" + subject + "\",\"tenant_id\":\""
+        String payload = URL.encodeToString(("{\"iss\":\"" + ISSUER + "\",\"aud\":\"" + AUDIENCE + "\",\"sub\":\"" + subject + "\",\"tenant_id\":\""
                 + tenant + "\",\"role\":\"" + role + "\",\"iat\":" + now + ",\"exp\":" + (now + 7200) + "}")
                 .getBytes(StandardCharsets.UTF_8));
         try {

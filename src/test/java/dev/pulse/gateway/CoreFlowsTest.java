@@ -1,6 +1,5 @@
 package dev.pulse.gateway;
 
-import static io.restassured.RestAssured.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Management;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Stack;
@@ -105,15 +105,19 @@ class CoreFlowsTest {
 
     @Test
     void healthAndMetricsEndpointsAnswer() {
-        get("/q/health/live").then().statusCode(200);
-        get("/q/health/started").then().statusCode(200);
-        List<Map<String, Object>> checks = get("/q/health/ready").then().statusCode(200).extract().jsonPath()
+        Management.get("/q/health/live").then().statusCode(200);
+        Management.get("/q/health/started").then().statusCode(200);
+        List<Map<String, Object>> checks = Management.get("/q/health/ready").then().statusCode(200).extract().jsonPath()
                 .getList("checks");
         assertThat(checks).extracting(check -> check.get("name")).contains("influxdb", "postgresql");
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
             client.send("{\"action\":\"ping\"}").awaitType("pong");
-            get("/q/metrics").then().statusCode(200).body(containsString("pulse_connections_active"))
+            Management.get("/q/metrics").then().statusCode(200).body(containsString("pulse_connections_active"))
                     .body(containsString("pulse_messages_received_total"));
+        }
+        // Operator surfaces are on the management interface only, never on the port clients reach.
+        for (String path : List.of("/q/metrics", "/q/health", "/q/health/ready", "/q/health/live")) {
+            io.restassured.RestAssured.get(path).then().statusCode(404);
         }
     }
 

@@ -71,6 +71,7 @@ public class AlertPoller {
                 .merge(CONCURRENT_TENANTS)
                 .collect().last()
                 .invoke(() -> {
+                    alerts.expireReadings();
                     metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started),
                             failure.get() == null);
                     health.report(GatewayMetrics.POSTGRESQL, failure.get() != null, failure.get());

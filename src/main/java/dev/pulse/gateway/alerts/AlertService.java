@@ -1,39 +1,58 @@
 package dev.pulse.gateway.alerts;
 
+import java.time.Duration;
+import java.util.Set;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
+import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.observability.SourceHealth;
+import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.sources.FirstReads;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 
-/** Alert subscriptions: indexes them, serves the current list at once on subscribe, and publishes changed lists. */
+/**
+ * Alert subscriptions: indexes them, serves the current list at once on subscribe, and publishes changed lists.
+ *
+ * <p>The list for a new subscriber comes from memory when another connection of the tenant already subscribes or when
+ * the tenant's list was read less than one interval ago (and no change was notified since); otherwise the tenant
+ * joins a coalesced first read ({@link FirstReads}), so subscribe/unsubscribe loops cannot multiply PostgreSQL reads.
+ */
 @ApplicationScoped
 public class AlertService {
 
     private static final Logger LOG = Logger.getLogger(AlertService.class);
+    /** How long a tenant's first read waits for other subscribes: at most one first read per tenant per window. */
+    static final Duration FIRST_READ_WINDOW = Duration.ofMillis(100);
+    private static final String LIST = "alerts";
 
     private final ConnectionRegistry registry;
     private final AlertRepository repository;
     private final ServerMessages messages;
     private final Delivery delivery;
     private final SourceHealth health;
+    private final FirstReads<OutboundMessage> firstReads;
 
     public AlertService(ConnectionRegistry registry, AlertRepository repository, ServerMessages messages,
-            Delivery delivery, SourceHealth health) {
+            Delivery delivery, SourceHealth health, Vertx vertx, PulseConfig config) {
         this.health = health;
         this.registry = registry;
         this.repository = repository;
         this.messages = messages;
         this.delivery = delivery;
+        this.firstReads = new FirstReads<>(config.alerts().pollInterval(), FIRST_READ_WINDOW,
+                (delay, flush) -> vertx.setTimer(delay, timer -> flush.run()), this::readFirst, System::nanoTime);
     }
 
     /** Registers the subscription. Call {@link #sendCurrent} after the confirmation has been sent. */
@@ -42,16 +61,19 @@ public class AlertService {
     }
 
     /**
-     * Sends the tenant's current list to a new subscriber: from memory when another connection of the tenant already
-     * subscribes, otherwise by reading it once.
+     * Sends the tenant's current list to a new subscriber: from memory when it is known, otherwise by the tenant's
+     * next coalesced first read.
      */
     public void sendCurrent(GatewaySession session, AlertFeed feed) {
         health.greet(GatewayMetrics.POSTGRESQL, session);
         feed.catchUp(session, delivery::send);
         if (feed.claimInitialRead()) {
-            refresh(feed).subscribe().with(
-                    ignored -> { },
-                    failure -> LOG.debugf("Initial alert read failed: %s", failure.getMessage()));
+            FirstReads.Reading<OutboundMessage> recent = firstReads.fresh(feed.tenant(), LIST);
+            if (recent == null) {
+                firstReads.request(feed.tenant(), LIST);
+            } else {
+                feed.publish(recent.value(), delivery::send);
+            }
         }
     }
 
@@ -61,12 +83,34 @@ public class AlertService {
 
     /** Reads the tenant's list once and sends it to every subscriber whose last list differs. */
     public Uni<Void> refresh(AlertFeed feed) {
-        return repository.openAlerts(feed.tenant())
-                .invoke(alerts -> publish(feed, alerts))
+        return read(feed.tenant());
+    }
+
+    /** A change of the tenant's alerts was notified: a list read before it must not serve new subscribers. */
+    public void changed(String tenant) {
+        firstReads.forget(tenant);
+    }
+
+    /** Once per poll cycle: forgets lists older than an interval. */
+    public void expireReadings() {
+        firstReads.expire();
+    }
+
+    /** Reads the list and publishes it to the tenant's feed as it is when the answer arrives (it may be a new one). */
+    private Uni<Void> read(String tenant) {
+        return repository.openAlerts(tenant)
+                .invoke(alerts -> publish(tenant, alerts))
                 .replaceWithVoid();
     }
 
-    private void publish(AlertFeed feed, ArrayNode alerts) {
-        feed.publish(messages.alerts(alerts), delivery::send);
+    private void publish(String tenant, ArrayNode alerts) {
+        OutboundMessage list = messages.alerts(alerts);
+        firstReads.record(tenant, LIST, list);
+        registry.alertFeed(tenant).ifPresent(feed -> feed.publish(list, delivery::send));
+    }
+
+    private void readFirst(String tenant, Set<String> ignored) {
+        read(tenant).subscribe().with(done -> { },
+                failure -> LOG.debugf("First alert read failed: %s", failure.getMessage()));
     }
 }

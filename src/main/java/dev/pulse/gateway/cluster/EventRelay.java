@@ -1,14 +1,8 @@
 package dev.pulse.gateway.cluster;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.UUID;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Priority;
@@ -16,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -44,9 +37,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * notified, so events keep the {@code pulse.events.max-payload-bytes} limit (64 KiB) on any number of replicas.
  *
  * <p>
- * Why the HMAC: any role that can log in to the database can NOTIFY any channel. Envelopes are signed with a key
- * derived from {@code pulse.cluster.secret} or, by default, from the gateway role's credentials, which every replica
- * has and which already grant as much as a forged event would.
+ * Any role that can log in to the database can NOTIFY and LISTEN on any channel, so envelopes and references are
+ * sealed with {@code pulse.cluster.secret} and each is accepted once, while fresh ({@link EnvelopeSeal}). Rejected
+ * notifications are counted by reason ({@code pulse_cluster_rejected_total}).
  */
 @ApplicationScoped
 public class EventRelay {
@@ -64,7 +57,7 @@ public class EventRelay {
     private final ObjectMapper mapper;
     private final PulseConfig.Cluster config;
     private final String replica = UUID.randomUUID().toString();
-    private SecretKeySpec key;
+    private EnvelopeSeal seal;
 
     /** An event ready to relay: its envelope as sent, and what the local delivery needs. */
     public record Envelope(String payload, String tenant, String eventType, ObjectNode data, String source,
@@ -87,16 +80,13 @@ public class EventRelay {
 
     @PostConstruct
     void init() {
-        var settings = ConfigProvider.getConfig();
-        String secret = config.secret().orElseGet(() -> "pulse-cluster:"
-                + settings.getOptionalValue("quarkus.datasource.username", String.class).orElse("") + ":"
-                + settings.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
-        try {
-            byte[] derived = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-            key = new SecretKeySpec(derived, "HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+        if (!bus.enabled()) {
+            return;
         }
+        String secret = config.secret().filter(s -> !s.isEmpty()).orElseThrow(() -> new IllegalStateException(
+                "pulse.cluster.secret (PULSE_CLUSTER_SECRET) is required while pulse.cluster.enabled is true: the same"
+                        + " random value of at least 32 bytes on every replica"));
+        seal = new EnvelopeSeal(secret, config.maxAge(), config.replayCacheSize(), mapper, System::currentTimeMillis);
     }
 
     /** Before {@link PostgresBus} connects (a lower priority runs first). */
@@ -122,11 +112,7 @@ public class EventRelay {
         }
         body.put("timestamp", Timestamps.format(now));
         body.set("data", data);
-        String text = body.toString();
-        ObjectNode signed = mapper.createObjectNode();
-        signed.put("sig", sign(text));
-        signed.put("body", text);
-        return new Envelope(signed.toString(), tenant, eventType, data, source, room, now);
+        return new Envelope(seal.seal(body), tenant, eventType, data, source, room, now);
     }
 
     /**
@@ -137,7 +123,7 @@ public class EventRelay {
         Uni<Void> sent = envelope.fitsNotify() ? bus.notify(PostgresBus.EVENTS_CHANNEL, envelope.payload())
                 : pool.preparedQuery(STORE).execute(Tuple.of(envelope.payload()))
                         .map(rows -> rows.iterator().next().getLong("id"))
-                        .chain(id -> bus.notify(PostgresBus.EVENTS_CHANNEL, "{\"ref\":" + id + "}"));
+                        .chain(id -> bus.notify(PostgresBus.EVENTS_CHANNEL, seal.sealReference(id)));
         return sent
                 .invoke(() -> metrics.relayed("sent"))
                 .onFailure().invoke(failure -> {
@@ -147,18 +133,23 @@ public class EventRelay {
                 });
     }
 
-    /** A notification on the events channel: an envelope, or the id of one stored in the table. */
+    /** A notification on the events channel: an envelope, or a signed reference to one stored in the table. */
     void received(String notification) {
         JsonNode outer = parse(notification);
-        if (outer == null || !outer.path("ref").isIntegralNumber()) {
+        if (!EnvelopeSeal.isReference(outer)) {
             deliver(outer);
+            return;
+        }
+        EnvelopeSeal.Verdict reference = seal.checkReference(outer);
+        if (reference != EnvelopeSeal.Verdict.ACCEPTED) {
+            reject(reference);
             return;
         }
         pool.preparedQuery(LOAD).execute(Tuple.of(outer.path("ref").asLong())).subscribe().with(rows -> {
             if (rows.iterator().hasNext()) {
                 deliver(parse(rows.iterator().next().getString("payload")));
             } else {
-                metrics.relayed("rejected");
+                reject(EnvelopeSeal.Verdict.MALFORMED);
             }
         }, failure -> {
             metrics.relayed("lost");
@@ -176,27 +167,27 @@ public class EventRelay {
     }
 
     /**
-     * Delivers an event from another replica to this replica's clients, if Pulse signed it. Every replica hears its
-     * own envelopes too: those are dropped before the HMAC is computed, since there is nothing to deliver.
+     * Delivers an event from another replica to this replica's clients, if it passes the seal (signed, fresh, first
+     * time). Every replica hears its own envelopes too: those are dropped before the HMAC is computed, since there is
+     * nothing to deliver (a forger who copies this replica's origin only gets its envelope ignored).
      */
     private void deliver(JsonNode signed) {
-        String text = signed == null ? "" : signed.path("body").asText("");
-        JsonNode event = parse(text);
-        if (event != null && replica.equals(event.path("origin").asText())) {
+        String text = EnvelopeSeal.bodyText(signed);
+        if (!text.isEmpty() && text.contains(replica) && replica.equals(originOf(text))) {
             return;
         }
-        if (event == null || !MessageDigest.isEqual(sign(text).getBytes(StandardCharsets.US_ASCII),
-                signed.path("sig").asText("").getBytes(StandardCharsets.US_ASCII))) {
-            metrics.relayed("rejected");
-            LOG.warn("Dropped a notification on the events channel that Pulse did not sign");
+        EnvelopeSeal.Opened opened = seal.open(signed);
+        if (opened.verdict() != EnvelopeSeal.Verdict.ACCEPTED) {
+            reject(opened.verdict());
             return;
         }
+        JsonNode event = opened.body();
         String tenant = event.path("tenant").asText(null);
         String eventType = event.path("event_type").asText(null);
         String room = event.hasNonNull("room") ? event.path("room").asText() : null;
         if (tenant == null || !EventTypes.isValid(eventType) || (room != null && !Identifiers.isValidRoom(room))
                 || !event.path("data").isObject()) {
-            metrics.relayed("rejected");
+            reject(EnvelopeSeal.Verdict.MALFORMED);
             return;
         }
         Instant timestamp = Timestamps.parse(event.path("timestamp").asText()).orElseGet(Instant::now);
@@ -215,14 +206,15 @@ public class EventRelay {
         }
     }
 
-    private String sign(String text) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(text.getBytes(
-                    StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+    private String originOf(String bodyText) {
+        JsonNode body = parse(bodyText);
+        return body == null ? null : body.path("origin").asText(null);
+    }
+
+    /** Counts a notification that was not delivered; logged at debug only, since anyone may send them by the thousand. */
+    private void reject(EnvelopeSeal.Verdict verdict) {
+        metrics.relayed("rejected");
+        metrics.relayRejected(verdict.label());
+        LOG.debugf("Dropped a notification on the events channel: %s", verdict.label());
     }
 }

@@ -47,6 +47,7 @@ public class InstantAlerts {
     }
 
     void changed(String tenant) {
+        alerts.changed(tenant);
         var feed = registry.alertFeed(tenant);
         if (feed.isEmpty()) {
             metrics.alertNotification("ignored");

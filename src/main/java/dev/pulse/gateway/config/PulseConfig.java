@@ -57,6 +57,9 @@ public interface PulseConfig {
     /** {@code pulse.demo.*}: the device simulator of demo mode (on in dev mode). */
     Demo demo();
 
+    /** {@code pulse.http.*}: the REST side ({@code POST /ws/broadcast}, {@code GET /ws/stats}). */
+    Http http();
+
     interface Influx {
         /** Base URL of the InfluxDB 1.x HTTP API (InfluxQL, {@code POST /query}). */
         @WithDefault("http://localhost:8086")
@@ -132,12 +135,16 @@ public interface PulseConfig {
         @WithDefault("tenant_id")
         String tenantClaim();
 
-        /**
-         * Claim that carries the role (a string). The MicroProfile JWT {@code groups} array is honoured too: the
-         * first allowed role found in either grants access.
-         */
+        /** Claim that carries the role (a string). The one place roles are read from, unless {@link #rolesFromGroups()}. */
         @WithDefault("role")
         String roleClaim();
+
+        /**
+         * Also accept a role found in the MicroProfile JWT {@code groups} array (the first allowed one). Off by
+         * default: an identity provider often puts directory groups there, which were never meant as Pulse roles.
+         */
+        @WithDefault("false")
+        boolean rolesFromGroups();
 
         /** Roles that may open a WebSocket connection. */
         @WithDefault("customer_admin,customer_viewer")
@@ -200,11 +207,18 @@ public interface PulseConfig {
         @WithDefault("100")
         int roomsPerConnection();
 
+        /** Event types one connection's filter may hold; more are refused with {@code too_many_event_types}. */
+        @WithDefault("100")
+        int eventTypesPerConnection();
+
         /** Open connections one tenant may have on this replica; 0: no limit. */
         @WithDefault("0")
         int connectionsPerTenant();
 
-        /** Open connections one subject (token {@code sub}) may have on this replica; 0: no limit. */
+        /**
+         * Open connections one subject (token {@code sub}) may have on this replica; 0: no limit. The prod profile
+         * sets 100.
+         */
         @WithDefault("0")
         int connectionsPerSubject();
 
@@ -214,6 +228,15 @@ public interface PulseConfig {
          */
         @WithDefault("500")
         int connectsPerSecond();
+
+        /**
+         * Handshakes per second that fail authentication (no token, invalid token, no tenant or role) that are logged
+         * one by one (a burst of this many). They never take from {@link #connectsPerSecond()}, so a flood of bad
+         * handshakes cannot lock authenticated clients out; past this budget they are still refused with their close
+         * code, and counted, but not logged. 0: log every one.
+         */
+        @WithDefault("20")
+        int failedConnectsPerSecond();
     }
 
     interface Keepalive {
@@ -245,6 +268,14 @@ public interface PulseConfig {
          */
         @WithDefault("1000")
         int maxPendingMessages();
+
+        /**
+         * Bytes written to one connection and not yet flushed to its socket. Past it, as past
+         * {@link #maxPendingMessages()}: telemetry is conflated, anything else closes the connection with 4009. A single
+         * message larger than this still goes out to a connection with nothing pending.
+         */
+        @WithDefault("1048576")
+        long maxPendingBytes();
     }
 
     interface Sources {
@@ -279,10 +310,34 @@ public interface PulseConfig {
         boolean enabled();
 
         /**
-         * Key for the HMAC that signs relayed events (any database role can NOTIFY). Unset: derived from the
-         * datasource user name and password, which every replica shares.
+         * Key for the HMAC that signs relayed events and their references (any database role can NOTIFY and LISTEN).
+         * The same on every replica, at least 32 bytes. Required in the prod profile while the relay is enabled; the
+         * dev and test profiles set a fixed one.
          */
         Optional<String> secret();
+
+        /**
+         * Relayed events older than this (by the sender's clock) are rejected, and so are those dated further than
+         * this in the future. Keep the replicas' clocks in sync (NTP) well within it.
+         */
+        @WithDefault("30s")
+        Duration maxAge();
+
+        /**
+         * Ids of relayed events remembered to reject replays. Ids are kept for {@link #maxAge()} (older events are
+         * rejected as stale anyway); at this many the oldest are forgotten first.
+         */
+        @WithDefault("100000")
+        int replayCacheSize();
+    }
+
+    interface Http {
+        /**
+         * Longest time a client may take to send a whole request body. A request whose body has not arrived by then
+         * is answered 408 and its connection closed, so slow senders cannot hold connections or buffers.
+         */
+        @WithDefault("10s")
+        Duration bodyTimeout();
     }
 
     interface Demo {

@@ -16,8 +16,8 @@ import dev.pulse.gateway.registry.SessionOutbox;
  * Writes finished frames to connections. Never blocks: the write is queued on the connection's event loop and its
  * outcome is counted. Callers build a message once and pass the same {@link OutboundMessage} for every target.
  *
- * <p>Slow consumers: a connection has at most {@code pulse.delivery.max-pending-messages} writes not yet flushed to
- * its socket. At that bound, telemetry is held back and conflated to the newest point per device (sent when the client
+ * <p>Slow consumers: a connection has at most {@code pulse.delivery.max-pending-messages} writes, and
+ * {@code pulse.delivery.max-pending-bytes} bytes, not yet flushed to its socket. At either bound, telemetry is held back and conflated to the newest point per device (sent when the client
  * catches up); any other message means the client cannot keep up, and the connection is closed with 4009. Memory per
  * connection stays bounded either way, and other connections are not slowed.
  *
@@ -33,11 +33,13 @@ public class Delivery {
     private final GatewayMetrics metrics;
     private final ServerClose closer;
     private final int maxPending;
+    private final long maxPendingBytes;
 
     public Delivery(GatewayMetrics metrics, ServerClose closer, PulseConfig config) {
         this.metrics = metrics;
         this.closer = closer;
         this.maxPending = Math.max(1, config.delivery().maxPendingMessages());
+        this.maxPendingBytes = Math.max(1, config.delivery().maxPendingBytes());
     }
 
     public void send(GatewaySession session, OutboundMessage message) {
@@ -45,13 +47,14 @@ public class Delivery {
             return;
         }
         SessionOutbox outbox = session.outbox();
-        if (outbox.pending() >= maxPending) {
+        if (outbox.pending() >= maxPending || overBytes(outbox, message)) {
             if (message.conflationKey() != null) {
                 outbox.conflate(message.conflationKey(), message);
                 metrics.conflated();
             } else if (outbox.markOverflowed()) {
                 metrics.slowConsumerClosed();
-                LOG.infof("Connection %s closed: %d messages not read (slow consumer)", session.id(), maxPending);
+                LOG.infof("Connection %s closed: %d messages (%d bytes) not read (slow consumer)", session.id(),
+                        outbox.pending(), outbox.pendingBytes());
                 closer.close(session.connection(), CloseCodes.SLOW_CONSUMER);
             }
             return;
@@ -59,17 +62,23 @@ public class Delivery {
         write(session, outbox, message);
     }
 
+    /** Whether this message would take the unflushed bytes past the bound (a lone message always goes). */
+    private boolean overBytes(SessionOutbox outbox, OutboundMessage message) {
+        long pendingBytes = outbox.pendingBytes();
+        return pendingBytes > 0 && pendingBytes + message.bytes() > maxPendingBytes;
+    }
+
     private void write(GatewaySession session, SessionOutbox outbox, OutboundMessage message) {
-        outbox.writeStarted();
+        outbox.writeStarted(message.bytes());
         session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
-                    outbox.writeFinished();
+                    outbox.writeFinished(message.bytes());
                     session.countSent();
                     metrics.messageSent(message, session.tenant());
                     flushConflated(session, outbox);
                 },
                 failure -> {
-                    outbox.writeFinished();
+                    outbox.writeFinished(message.bytes());
                     metrics.sendFailure();
                     LOG.debugf("Send to %s failed: %s", session, failure.toString());
                 });
@@ -77,7 +86,8 @@ public class Delivery {
 
     /** Sends the telemetry held back while the client was behind, now that it reads again. */
     private void flushConflated(GatewaySession session, SessionOutbox outbox) {
-        if (outbox.pending() < maxPending / 2 && outbox.conflatedCount() > 0) {
+        if (outbox.pending() < maxPending / 2 && outbox.pendingBytes() < maxPendingBytes / 2
+                && outbox.conflatedCount() > 0) {
             for (OutboundMessage held : outbox.drainConflated()) {
                 send(session, held);
             }

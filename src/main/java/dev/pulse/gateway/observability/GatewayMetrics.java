@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import jakarta.inject.Singleton;
 
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import io.micrometer.core.instrument.Counter;
@@ -44,6 +45,11 @@ public class GatewayMetrics {
     private final Counter sendFailures;
     private final DistributionSummary broadcastRecipients;
     private final Map<String, AtomicLong> lastPollSuccess = new ConcurrentHashMap<>();
+    /**
+     * Micrometer holds a gauge's state object weakly: a lambda or method reference held nowhere else is collected at
+     * the next GC and the gauge reads NaN. Every gauge state that is not a bean is kept here.
+     */
+    private final java.util.List<Object> gaugeStates = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public GatewayMetrics(MeterRegistry registry, ConnectionRegistry connections, PulseConfig config) {
         this.registry = registry;
@@ -60,6 +66,7 @@ public class GatewayMetrics {
                 .description("Messages that could not be written to a connection").register(registry);
         this.broadcastRecipients = DistributionSummary.builder("pulse.broadcast.recipients")
                 .description("Local connections one broadcast reached").register(registry);
+        gaugeStates.add(connections);
         for (String endpoint : ENDPOINTS) {
             Gauge.builder("pulse.connections.active", connections, c -> c.connectionCount(endpoint))
                     .tag("endpoint", endpoint).description("Authenticated connections open now, by endpoint")
@@ -101,8 +108,9 @@ public class GatewayMetrics {
                 .description("Connections authenticated and registered").register(registry).increment();
     }
 
+    /** The {@code code} label is one of the codes Pulse defines, or {@code client} for any other a client sends. */
     public void connectionClosed(int closeCode, String tenant) {
-        Counter.builder("pulse.connections.closed").tag("code", Integer.toString(closeCode)).tags(tenant(tenant))
+        Counter.builder("pulse.connections.closed").tag("code", CloseCodes.metricLabel(closeCode)).tags(tenant(tenant))
                 .description("Registered connections that ended, by close code").register(registry).increment();
     }
 
@@ -216,8 +224,16 @@ public class GatewayMetrics {
                 .description("Alert change notifications from PostgreSQL, by outcome").register(registry).increment();
     }
 
+    /** A relayed notification that was not delivered, by why: {@code unsigned}, {@code forged}, {@code stale}, ... */
+    public void relayRejected(String reason) {
+        Counter.builder("pulse.cluster.rejected").tag("reason", reason)
+                .description("Notifications on the events channel rejected by the seal check, by reason")
+                .register(registry).increment();
+    }
+
     /** 1 while this replica listens to PostgreSQL notifications (or the cluster relay is off), 0 otherwise. */
     public void clusterListening(java.util.function.BooleanSupplier listening) {
+        gaugeStates.add(listening);
         Gauge.builder("pulse.cluster.listening", listening, l -> l.getAsBoolean() ? 1 : 0)
                 .description("Whether this replica receives events and alert changes from the others")
                 .register(registry);

@@ -41,7 +41,20 @@ public final class CloseCodes {
     /** The tenant's or subject's connection limit is reached. Reconnect later, with back-off. */
     public static final CloseReason TOO_MANY_CONNECTIONS = new CloseReason(4029, "Too many connections");
 
+    /**
+     * Close codes that get their own value of the {@code code} label of {@code pulse_connections_closed_total}: the
+     * codes Pulse sends, plus the standard ones a well-behaved client or a dropped connection produces. Any other code
+     * a client chooses is counted as {@code client}, so clients cannot create metric series.
+     */
+    private static final java.util.Set<Integer> LABELLED = java.util.Set.of(1000, 1001, 1002, 1006, 1007, 1008, 1009,
+            1011, 1013, 4001, 4003, 4009, 4010, 4011, 4029);
+
     private CloseCodes() {
+    }
+
+    /** The metric label of a close code: the code itself when Pulse defines it, {@code client} otherwise. */
+    public static String metricLabel(int code) {
+        return LABELLED.contains(code) ? Integer.toString(code) : "client";
     }
 
     /** 1013: too many new connections right now; the reason carries when to retry. */

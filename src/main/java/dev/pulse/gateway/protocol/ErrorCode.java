@@ -24,6 +24,8 @@ public enum ErrorCode {
     TOO_MANY_DEVICES("too_many_devices"),
     /** The connection is already in {@code pulse.limits.rooms-per-connection} rooms. */
     TOO_MANY_ROOMS("too_many_rooms"),
+    /** The connection's event-type filter would hold more than {@code pulse.limits.event-types-per-connection}. */
+    TOO_MANY_EVENT_TYPES("too_many_event_types"),
     /** A refresh carried no token, or one that failed verification; the current token stays in force. */
     INVALID_TOKEN("invalid_token"),
     /** Binary frames carry nothing Pulse understands; the protocol is JSON text frames. */

@@ -135,14 +135,21 @@ public final class GatewaySession {
         return eventTypes.isEmpty() || eventTypes.contains(eventType);
     }
 
-    /** Adds types to the filter; returns the filter after the change. */
-    public Set<String> addEventTypes(Set<String> types) {
+    /**
+     * Adds types to the filter, unless the filter would then hold more than {@code max} types: returns the filter after
+     * the change, or null (and changes nothing) when it would be too large.
+     */
+    public synchronized Set<String> addEventTypes(Set<String> types, int max) {
+        long added = types.stream().filter(type -> !eventTypes.contains(type)).count();
+        if (eventTypes.size() + added > max) {
+            return null;
+        }
         eventTypes.addAll(types);
         return eventTypes();
     }
 
     /** Removes types from the filter; returns the filter after the change (empty: every event again). */
-    public Set<String> removeEventTypes(Set<String> types) {
+    public synchronized Set<String> removeEventTypes(Set<String> types) {
         eventTypes.removeAll(types);
         return eventTypes();
     }

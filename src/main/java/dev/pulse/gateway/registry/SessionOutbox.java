@@ -16,6 +16,7 @@ import dev.pulse.gateway.protocol.OutboundMessage;
 public final class SessionOutbox {
 
     private final AtomicInteger pending = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, OutboundMessage> conflated = new LinkedHashMap<>();
     private final AtomicBoolean overflowed = new AtomicBoolean();
 
@@ -24,12 +25,19 @@ public final class SessionOutbox {
         return pending.get();
     }
 
-    public void writeStarted() {
-        pending.incrementAndGet();
+    /** Bytes of the writes started and not completed. */
+    public long pendingBytes() {
+        return pendingBytes.get();
     }
 
-    public void writeFinished() {
+    public void writeStarted(int bytes) {
+        pending.incrementAndGet();
+        pendingBytes.addAndGet(bytes);
+    }
+
+    public void writeFinished(int bytes) {
         pending.decrementAndGet();
+        pendingBytes.addAndGet(-bytes);
     }
 
     /** Keeps only the newest telemetry message of a device until the client catches up. */

@@ -90,6 +90,9 @@ public class TokenVerifier {
         if (role != null && roles.contains(role)) {
             return role;
         }
+        if (!config.rolesFromGroups()) {
+            return null;
+        }
         Object groups = jwt.getClaim("groups");
         Collection<?> values = groups instanceof Collection<?> c ? c : List.of();
         for (Object group : values) {

@@ -71,6 +71,7 @@ public class TelemetryPoller {
                 failure = failure == null ? batchFailure : failure;
             }
         }
+        telemetry.expireReadings();
         metrics.pollCycle(GatewayMetrics.INFLUXDB, Duration.ofNanos(System.nanoTime() - started), failure == null);
         if (!watched.isEmpty()) {
             health.report(GatewayMetrics.INFLUXDB, failure != null, failure);
@@ -90,6 +91,7 @@ public class TelemetryPoller {
                     telemetry.publish(watch, point);
                 }
             }
+            telemetry.readJustNow(tenant, batch);
             return null;
         } catch (TelemetrySourceException e) {
             metrics.pollFailure(GatewayMetrics.INFLUXDB);

@@ -1,12 +1,17 @@
 package dev.pulse.gateway.telemetry;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.observability.SourceHealth;
@@ -15,28 +20,44 @@ import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
 import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.sources.FirstReads;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Vertx;
 
-/** Device subscriptions: indexes them, serves the latest point at once on subscribe, and publishes new points. */
+/**
+ * Device subscriptions: indexes them, serves the latest point at once on subscribe, and publishes new points.
+ *
+ * <p>The latest point for a new subscriber comes from memory when another connection already watches the device or
+ * when the tenant's latest poll read it less than one interval ago; otherwise the device joins the tenant's coalesced
+ * first read ({@link FirstReads}), so subscribe/unsubscribe loops cannot multiply InfluxDB queries.
+ */
 @ApplicationScoped
 public class TelemetryService {
 
     private static final Logger LOG = Logger.getLogger(TelemetryService.class);
+    /** How long a tenant's first reads wait for others to join: at most one first-read query per tenant per window. */
+    static final Duration FIRST_READ_WINDOW = Duration.ofMillis(100);
 
     private final ConnectionRegistry registry;
     private final TelemetrySource source;
     private final ServerMessages messages;
     private final Delivery delivery;
     private final SourceHealth health;
+    private final int batchSize;
     private final Executor blocking = Infrastructure.getDefaultWorkerPool();
+    private final FirstReads<DeviceWatch.LatestPoint> firstReads;
 
     public TelemetryService(ConnectionRegistry registry, TelemetrySource source, ServerMessages messages,
-            Delivery delivery, SourceHealth health) {
+            Delivery delivery, SourceHealth health, Vertx vertx, PulseConfig config) {
         this.health = health;
         this.registry = registry;
         this.source = source;
         this.messages = messages;
         this.delivery = delivery;
+        this.batchSize = Math.max(1, config.telemetry().maxDevicesPerQuery());
+        this.firstReads = new FirstReads<>(config.telemetry().pollInterval(), FIRST_READ_WINDOW,
+                (delay, flush) -> vertx.setTimer(delay, timer -> blocking.execute(flush)), this::readFirst,
+                System::nanoTime);
     }
 
     /** Registers the subscription. Call {@link #sendLatest} after the confirmation has been sent. */
@@ -45,14 +66,19 @@ public class TelemetryService {
     }
 
     /**
-     * Sends the device's latest point to a new subscriber without waiting for the next poll: from memory when another
-     * connection already watches the device, otherwise by reading it once (off the event loop).
+     * Sends the device's latest point to a new subscriber without waiting for the next poll: from memory when it is
+     * known, otherwise by the tenant's next coalesced first read (off the event loop).
      */
     public void sendLatest(GatewaySession session, DeviceWatch watch) {
         health.greet(GatewayMetrics.INFLUXDB, session);
         watch.catchUp(session, delivery::send);
         if (watch.claimInitialRead()) {
-            blocking.execute(() -> readOnce(watch));
+            FirstReads.Reading<DeviceWatch.LatestPoint> recent = firstReads.fresh(watch.tenant(), watch.deviceId());
+            if (recent == null) {
+                firstReads.request(watch.tenant(), watch.deviceId());
+            } else if (recent.value() != null) {
+                watch.publish(recent.value(), delivery::send);
+            }
         }
     }
 
@@ -68,14 +94,34 @@ public class TelemetryService {
         }
     }
 
-    private void readOnce(DeviceWatch watch) {
-        try {
-            for (TelemetryPoint point : source.latestPoints(watch.tenant(), List.of(watch.deviceId()))) {
-                publish(watch, point);
+    /** Remembers that these watches were just read (by a poll): new subscribers are served from them for an interval. */
+    public void readJustNow(String tenant, Collection<DeviceWatch> watches) {
+        for (DeviceWatch watch : watches) {
+            firstReads.record(tenant, watch.deviceId(), watch.latest());
+        }
+    }
+
+    /** Once per poll cycle: forgets readings older than an interval. */
+    public void expireReadings() {
+        firstReads.expire();
+    }
+
+    /** One coalesced first read of a tenant's newly watched devices, in batches; runs on a worker thread. */
+    private void readFirst(String tenant, Set<String> deviceIds) {
+        List<String> devices = new ArrayList<>(deviceIds);
+        for (int from = 0; from < devices.size(); from += batchSize) {
+            List<String> batch = devices.subList(from, Math.min(devices.size(), from + batchSize));
+            try {
+                for (TelemetryPoint point : source.latestPoints(tenant, batch)) {
+                    registry.deviceWatch(tenant, point.deviceId()).ifPresent(watch -> publish(watch, point));
+                }
+                List<DeviceWatch> read = new ArrayList<>();
+                batch.forEach(device -> registry.deviceWatch(tenant, device).ifPresent(read::add));
+                readJustNow(tenant, read);
+            } catch (TelemetrySourceException e) {
+                // The next poll retries; the poller owns reporting the source's health.
+                LOG.debugf("First read of %d devices failed: %s", batch.size(), e.getMessage());
             }
-        } catch (TelemetrySourceException e) {
-            // The next poll retries; the poller owns reporting the source's health.
-            LOG.debugf("Initial read of a device failed: %s", e.getMessage());
         }
     }
 }

@@ -101,19 +101,22 @@ public class ConnectionHandler {
             refuse(connection, shutdown.closeReason());
             return;
         }
-        if (!connectRate.admit()) {
-            metrics.connectionRefused("connect_rate");
-            refuse(connection, CloseCodes.tryAgainLater(connectRate.retryHint()));
-            return;
-        }
         GatewayPrincipal principal;
         try {
             principal = verifier.verify(HandshakeTokens.token(connection.handshakeRequest()));
         } catch (AuthenticationFailure failure) {
+            // Charged to the failed-handshake budget, never to the one authenticated clients connect with.
             metrics.authFailure(failure.metricReason());
-            LOG.infof("Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
-                    failure.closeReason().getCode(), failure.metricReason());
+            if (connectRate.chargeFailure()) {
+                LOG.infof("Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
+                        failure.closeReason().getCode(), failure.metricReason());
+            }
             refuse(connection, failure.closeReason());
+            return;
+        }
+        if (!connectRate.admit()) {
+            metrics.connectionRefused("connect_rate");
+            refuse(connection, CloseCodes.tryAgainLater(connectRate.retryHint()));
             return;
         }
         GatewaySession session;
@@ -169,19 +172,7 @@ public class ConnectionHandler {
     }
 
     private void handle(GatewaySession session, String frame) {
-        long now = System.nanoTime();
-        session.countReceived();
-        session.touched(now);
-        if (!session.tryRate(now, limits.messagesPerMinute())) {
-            metrics.rateLimited();
-            metrics.messageReceived("rate_limited", session.tenant());
-            if (session.rateViolation() > limits.rateViolationsBeforeClose()) {
-                LOG.infof("Connection %s closed: rate limit exceeded", session.id());
-                closer.close(session.connection(), CloseCodes.RATE_LIMIT);
-            } else {
-                delivery.send(session, messages.error(ErrorCode.RATE_LIMITED, "Too many messages: at most "
-                        + limits.messagesPerMinute() + " per minute; this one was not handled"));
-            }
+        if (!received(session)) {
             return;
         }
         ClientCommand command;
@@ -196,10 +187,35 @@ public class ConnectionHandler {
         dispatch(session, command);
     }
 
-    /** Answers a binary frame: the protocol is text only. */
+    /**
+     * Counts a frame from the client and takes it from the connection's message rate. False when the rate refused it:
+     * the client got {@code rate_limited} (or, after too many, the connection is closing with 1008).
+     */
+    private boolean received(GatewaySession session) {
+        long now = System.nanoTime();
+        session.countReceived();
+        session.touched(now);
+        if (session.tryRate(now, limits.messagesPerMinute())) {
+            return true;
+        }
+        metrics.rateLimited();
+        metrics.messageReceived("rate_limited", session.tenant());
+        if (session.rateViolation() > limits.rateViolationsBeforeClose()) {
+            LOG.infof("Connection %s closed: rate limit exceeded", session.id());
+            closer.close(session.connection(), CloseCodes.RATE_LIMIT);
+        } else {
+            delivery.send(session, messages.error(ErrorCode.RATE_LIMITED, "Too many messages: at most "
+                    + limits.messagesPerMinute() + " per minute; this one was not handled"));
+        }
+        return false;
+    }
+
+    /** Answers a binary frame: the protocol is text only. Binary frames count against the message rate too. */
     public void binary(WebSocketConnection connection) {
         registry.session(connection).ifPresent(session -> {
-            session.countReceived();
+            if (!received(session)) {
+                return;
+            }
             metrics.messageReceived("binary", session.tenant());
             delivery.send(session, messages.error(ErrorCode.BINARY_NOT_SUPPORTED,
                     "Binary frames are not supported; send JSON text frames"));
@@ -282,7 +298,14 @@ public class ConnectionHandler {
             alerts.unsubscribe(session);
             delivery.send(session, messages.unsubscribedAlerts());
         } else if (command instanceof ClientCommand.SubscribeEvents subscribe) {
-            delivery.send(session, messages.eventFilter(true, session.addEventTypes(subscribe.eventTypes())));
+            java.util.Set<String> filter = session.addEventTypes(subscribe.eventTypes(),
+                    limits.eventTypesPerConnection());
+            if (filter == null) {
+                delivery.send(session, messages.error(ErrorCode.TOO_MANY_EVENT_TYPES, "At most "
+                        + limits.eventTypesPerConnection() + " event types per connection; the filter is unchanged"));
+                return;
+            }
+            delivery.send(session, messages.eventFilter(true, filter));
         } else if (command instanceof ClientCommand.UnsubscribeEvents unsubscribe) {
             delivery.send(session, messages.eventFilter(false, session.removeEventTypes(unsubscribe.eventTypes())));
         } else if (command instanceof ClientCommand.JoinRoom join) {

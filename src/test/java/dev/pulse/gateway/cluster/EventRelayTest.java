@@ -2,21 +2,16 @@ package dev.pulse.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.Base64;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import java.time.Duration;
 
 import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.pulse.gateway.support.Endpoints;
+import dev.pulse.gateway.support.RelayedEvents;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
@@ -27,7 +22,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * What arrives on the events channel is delivered only if Pulse signed it: any database role can NOTIFY, so a
  * notification sent by hand (here, through the superuser) with a wrong or missing signature, or a reference to a
  * stored event that does not exist, reaches no client and is counted as rejected; one signed with the replicas' key
- * by another replica is delivered, with the timestamp it was given there.
+ * by another replica (the cluster secret of the test profile) is delivered, with the timestamp it was given there.
  */
 @QuarkusTest
 class EventRelayTest {
@@ -41,7 +36,7 @@ class EventRelayTest {
             client.awaitType("joined");
             double rejected = Scrape.now().value("pulse_cluster_events_total", "outcome=\"rejected\"");
 
-            String forged = body(tenant, "forged");
+            String forged = RelayedEvents.event(tenant, "forged").toString();
             notify("{\"sig\":\"AAAA\",\"body\":" + JSON.writeValueAsString(forged) + "}");
             notify("{\"body\":" + JSON.writeValueAsString(forged) + "}");
             notify("not json at all");
@@ -49,8 +44,7 @@ class EventRelayTest {
             Awaitility.await().until(() -> Scrape.now().value("pulse_cluster_events_total", "outcome=\"rejected\"")
                     >= rejected + 4);
 
-            String genuine = body(tenant, "genuine");
-            notify("{\"sig\":\"" + sign(genuine) + "\",\"body\":" + JSON.writeValueAsString(genuine) + "}");
+            notify(clusterSeal().seal(RelayedEvents.event(tenant, "genuine")));
             var event = client.awaitType("event");
             assertThat(event.path("data").path("marker").asText()).isEqualTo("genuine");
             assertThat(event.path("timestamp").asText()).isEqualTo("2030-01-01T00:00:00Z");
@@ -58,27 +52,10 @@ class EventRelayTest {
         }
     }
 
-    private static String body(String tenant, String marker) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("origin", "another-replica");
-        body.put("tenant", tenant);
-        body.put("event_type", "system_notification");
-        body.put("source", "api_server");
-        body.put("room", "ops");
-        body.put("timestamp", "2030-01-01T00:00:00Z");
-        body.putObject("data").put("marker", marker);
-        return body.toString();
-    }
-
-    /** The replicas' default key: derived from the datasource credentials they share. */
-    private static String sign(String text) throws Exception {
-        var config = ConfigProvider.getConfig();
-        String secret = "pulse-cluster:" + config.getValue("quarkus.datasource.username", String.class) + ":"
-                + config.getValue("quarkus.datasource.password", String.class);
-        byte[] key = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
+    /** Seals as another replica with the same cluster secret would. */
+    private static EnvelopeSeal clusterSeal() {
+        return new EnvelopeSeal(ConfigProvider.getConfig().getValue("pulse.cluster.secret", String.class),
+                Duration.ofSeconds(30), 10, JSON, System::currentTimeMillis);
     }
 
     private static void notify(String payload) {

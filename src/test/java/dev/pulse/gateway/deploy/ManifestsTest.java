@@ -32,6 +32,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.support.LocalStack;
+import dev.pulse.gateway.support.Management;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -51,7 +52,9 @@ import io.quarkus.test.junit.QuarkusTest;
 /**
  * Reads every manifest under {@code k8s/} into typed Kubernetes objects (the fabric8 model; any field the model does
  * not know fails the test, so a misspelt key cannot pass silently) and checks them against the application itself:
- * probe paths and the metrics path answer on the running server, ports match {@code quarkus.http.port}, every
+ * probe paths and the metrics path answer on the running server's management interface (and not on its public port),
+ * ports match {@code quarkus.http.port} and {@code quarkus.management.port}, the management port is open to the
+ * monitoring namespace only, every
  * environment variable names a configuration property that exists, selectors and references line up, and the grace
  * period covers the shutdown sequence.
  */
@@ -137,17 +140,17 @@ class ManifestsTest {
     }
 
     @Test
-    void probesHitTheApplicationsHealthEndpointsOnItsPort() {
+    void probesHitTheApplicationsHealthEndpointsOnItsManagementPort() {
         Container container = pulseContainer();
         List<Probe> probes = probes(container);
         assertThat(probes).hasSize(3);
         assertThat(probes).extracting(probe -> probe.getHttpGet().getPath())
                 .containsExactlyInAnyOrder("/q/health/live", "/q/health/ready", "/q/health/started");
         probes.forEach(ManifestsTest::assertProbeAnswers);
-        assertThat(container.getPorts()).hasSize(1);
-        assertThat(container.getPorts().get(0).getName()).isEqualTo("http");
-        assertThat(container.getPorts().get(0).getContainerPort())
-                .isEqualTo(config().getValue("quarkus.http.port", Integer.class));
+        assertThat(container.getPorts()).hasSize(2);
+        assertThat(containerPort("http")).isEqualTo(config().getValue("quarkus.http.port", Integer.class));
+        assertThat(containerPort("management"))
+                .isEqualTo(config().getValue("quarkus.management.port", Integer.class));
         // Probes answer fast (readiness checks are bounded to 2 s); Kubernetes' 1 s default is too tight.
         assertThat(container.getLivenessProbe().getTimeoutSeconds()).isGreaterThanOrEqualTo(3);
         assertThat(container.getReadinessProbe().getTimeoutSeconds()).isGreaterThanOrEqualTo(3);
@@ -202,15 +205,17 @@ class ManifestsTest {
         Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
         Service service = (Service) manifests.get(K8S.resolve("base/service.yaml"));
         assertThat(podLabels).containsAllEntriesOf(service.getSpec().getSelector());
-        assertThat(service.getSpec().getPorts().get(0).getTargetPort().getStrVal()).isEqualTo("http");
+        assertThat(service.getSpec().getPorts()).extracting(port -> port.getTargetPort().getStrVal())
+                .containsExactly("http", "management");
 
         ServiceMonitor monitor = (ServiceMonitor) manifests.get(K8S.resolve("base/servicemonitor.yaml"));
         assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(monitor.getSpec().getSelector()
                 .getMatchLabels());
-        assertThat(monitor.getSpec().getEndpoints().get(0).getPort()).isEqualTo(service.getSpec().getPorts().get(0)
-                .getName());
+        assertThat(monitor.getSpec().getEndpoints().get(0).getPort()).isEqualTo("management");
         String metricsPath = monitor.getSpec().getEndpoints().get(0).getPath();
-        assertThat(get(metricsPath).then().statusCode(200).extract().asString()).contains("pulse_connections_active");
+        assertThat(Management.get(metricsPath).then().statusCode(200).extract().asString())
+                .contains("pulse_connections_active");
+        get(metricsPath).then().statusCode(404);
 
         HorizontalPodAutoscaler hpa = (HorizontalPodAutoscaler) manifests.get(K8S.resolve("base/hpa.yaml"));
         assertThat(hpa.getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
@@ -222,8 +227,23 @@ class ManifestsTest {
 
         NetworkPolicy policy = (NetworkPolicy) manifests.get(K8S.resolve("base/networkpolicy.yaml"));
         assertThat(podLabels).containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
-        assertThat(policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal())
-                .isEqualTo(pulseContainer().getPorts().get(0).getContainerPort());
+        // Clients' port from anywhere the ingress is; the management port only from the monitoring namespace.
+        var clients = policy.getSpec().getIngress().get(0);
+        assertThat(clients.getFrom()).isEmpty();
+        assertThat(clients.getPorts()).extracting(port -> port.getPort().getIntVal())
+                .containsExactly(containerPort("http"));
+        var monitoring = policy.getSpec().getIngress().get(1);
+        assertThat(monitoring.getPorts()).extracting(port -> port.getPort().getIntVal())
+                .containsExactly(containerPort("management"));
+        assertThat(monitoring.getFrom()).hasSize(1);
+        assertThat(monitoring.getFrom().get(0).getNamespaceSelector().getMatchLabels())
+                .containsEntry("kubernetes.io/metadata.name", "monitoring");
+        assertThat(policy.getSpec().getIngress()).hasSize(2);
+    }
+
+    private static int containerPort(String name) {
+        return pulseContainer().getPorts().stream().filter(port -> name.equals(port.getName())).findFirst()
+                .orElseThrow().getContainerPort();
     }
 
     private static Container pulseContainer() {
@@ -237,9 +257,10 @@ class ManifestsTest {
 
     private static void assertProbeAnswers(Probe probe) {
         HTTPGetAction http = probe.getHttpGet();
-        assertThat(http.getPort().getStrVal()).isEqualTo("http");
+        assertThat(http.getPort().getStrVal()).isEqualTo("management");
         assertThat(HEALTH_PATHS).contains(http.getPath());
-        get(http.getPath()).then().statusCode(200);
+        Management.get(http.getPath()).then().statusCode(200);
+        get(http.getPath()).then().statusCode(404);
     }
 
     /** An environment variable Pulse reads: the environment form of a property that exists. */

@@ -1,6 +1,5 @@
 package dev.pulse.gateway.observability;
 
-import static io.restassured.RestAssured.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -13,6 +12,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Management;
 import io.quarkus.scheduler.Scheduler;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -44,21 +44,21 @@ class PollersReadinessTest {
 
     @Test
     void aPollerThatStopsRunningTakesTheReplicaOutOfRotation() {
-        Awaitility.await().until(() -> get("/q/health/ready").statusCode() == 200);
+        Awaitility.await().until(() -> Management.get("/q/health/ready").statusCode() == 200);
 
         scheduler.pause("telemetry-poller");
         Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> "DOWN".equals(check("pollers")));
-        get("/q/health/ready").then().statusCode(503);
+        Management.get("/q/health/ready").then().statusCode(503);
         assertThat(check("influxdb")).isEqualTo("UP");
         assertThat(check("postgresql")).isEqualTo("UP");
-        get("/q/health/live").then().statusCode(200);
+        Management.get("/q/health/live").then().statusCode(200);
 
         scheduler.resume("telemetry-poller");
-        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> get("/q/health/ready").statusCode() == 200);
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> Management.get("/q/health/ready").statusCode() == 200);
     }
 
     private static String check(String name) {
-        List<Map<String, Object>> checks = get("/q/health/ready").jsonPath().getList("checks");
+        List<Map<String, Object>> checks = Management.get("/q/health/ready").jsonPath().getList("checks");
         return checks.stream().filter(c -> name.equals(c.get("name"))).map(c -> String.valueOf(c.get("status")))
                 .findFirst().orElse("MISSING");
     }

@@ -1,6 +1,5 @@
 package dev.pulse.gateway.outages;
 
-import static io.restassured.RestAssured.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Management;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.LogCapture;
@@ -55,7 +55,7 @@ class SourceOutageTest {
     void sourcesBack() {
         LocalStack.stack("start-influx");
         LocalStack.stack("start-postgres");
-        Awaitility.await().atMost(RECOVERY).until(() -> get("/q/health/ready").statusCode() == 200);
+        Awaitility.await().atMost(RECOVERY).until(() -> Management.get("/q/health/ready").statusCode() == 200);
     }
 
     @Test
@@ -78,8 +78,8 @@ class SourceOutageTest {
             assertThat(early.await(status("influxdb", "unavailable")).path("timestamp").asText()).isNotBlank();
             Awaitility.await().until(() -> "DOWN".equals(readiness("influxdb")));
             assertThat(readiness("postgresql")).isEqualTo("UP");
-            get("/q/health/ready").then().statusCode(503);
-            get("/q/health/live").then().statusCode(200);
+            Management.get("/q/health/ready").then().statusCode(503);
+            Management.get("/q/health/live").then().statusCode(200);
 
             // A device subscribed during the outage is told at once why nothing comes yet.
             try (WsClient late = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
@@ -103,7 +103,7 @@ class SourceOutageTest {
                 Stack.writeInflux(point(tenant, watched, 2, Instant.now().truncatedTo(ChronoUnit.MILLIS)));
                 assertThat(early.await(telemetry(watched)).path("data").path("metrics").path("value").asDouble())
                         .isEqualTo(2.0);
-                Awaitility.await().until(() -> get("/q/health/ready").statusCode() == 200);
+                Awaitility.await().until(() -> Management.get("/q/health/ready").statusCode() == 200);
 
                 // One status message per change, not one per failing poll.
                 assertThat(early.everythingBeforePong()).noneMatch(m -> "status".equals(m.path("type").asText()));
@@ -129,8 +129,8 @@ class SourceOutageTest {
             early.await(status("postgresql", "unavailable"));
             Awaitility.await().until(() -> "DOWN".equals(readiness("postgresql")));
             assertThat(readiness("influxdb")).isEqualTo("UP");
-            get("/q/health/ready").then().statusCode(503);
-            get("/q/health/live").then().statusCode(200);
+            Management.get("/q/health/ready").then().statusCode(503);
+            Management.get("/q/health/live").then().statusCode(200);
 
             // A tenant nobody watched before subscribes during the outage: no list can be read yet, and it is told so.
             try (WsClient late = WsClient.connect(Endpoints.ws(Tokens.valid(latecomerTenant)))) {
@@ -146,7 +146,7 @@ class SourceOutageTest {
                 // ...and pushes resume by themselves.
                 long second = Stack.insertAlert(tenant, "dev-2", "humidity_high", "OPEN", "Too humid");
                 assertThat(ids(early.awaitType("alerts"))).containsExactlyInAnyOrder(first, second);
-                Awaitility.await().until(() -> get("/q/health/ready").statusCode() == 200);
+                Awaitility.await().until(() -> Management.get("/q/health/ready").statusCode() == 200);
 
                 assertThat(early.everythingBeforePong()).noneMatch(m -> "status".equals(m.path("type").asText()));
                 assertThat(late.everythingBeforePong()).noneMatch(m -> "status".equals(m.path("type").asText()));
@@ -169,7 +169,7 @@ class SourceOutageTest {
 
     /** The status of one named check in the readiness report. */
     private static String readiness(String check) {
-        List<Map<String, Object>> checks = get("/q/health/ready").jsonPath().getList("checks");
+        List<Map<String, Object>> checks = Management.get("/q/health/ready").jsonPath().getList("checks");
         return checks.stream().filter(c -> check.equals(c.get("name"))).map(c -> String.valueOf(c.get("status")))
                 .findFirst().orElse("MISSING");
     }

@@ -28,14 +28,19 @@ public final class PackagedPulse implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The cluster secret every packaged replica of a test shares (the prod profile requires one of 32+ bytes). */
+    public static final String CLUSTER_SECRET = "packaged-test-cluster-secret-0123456789abcdef";
+
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path log;
     private Duration startup;
 
-    private PackagedPulse(Process process, int port, Path log) {
+    private PackagedPulse(Process process, int port, int managementPort, Path log) {
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = log;
     }
 
@@ -65,9 +70,33 @@ public final class PackagedPulse implements AutoCloseable {
     }
 
     private static PackagedPulse start(String name, List<String> command, Map<String, String> extraEnvironment) {
+        PackagedPulse pulse = launch(name, command, extraEnvironment);
+        Awaitility.await("packaged Pulse ready (log: " + pulse.log + ")").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> !pulse.process.isAlive() || pulse.status("/q/health/ready") == 200);
+        if (!pulse.process.isAlive()) {
+            throw new IllegalStateException("Pulse exited during start-up; see " + pulse.log);
+        }
+        return pulse;
+    }
+
+    /**
+     * Starts the packaged application with the environment an operator would give it, less the variables named in
+     * {@code removed}, and returns once it answers or has exited (for start-up checks that must refuse to start).
+     */
+    public static PackagedPulse launchWithout(String name, Map<String, String> extraEnvironment, String... removed) {
+        Map<String, String> environment = new java.util.HashMap<>(extraEnvironment);
+        for (String variable : removed) {
+            environment.put(variable, null);
+        }
+        return launch(name, command(), environment);
+    }
+
+    private static PackagedPulse launch(String name, List<String> command, Map<String, String> extraEnvironment) {
         LocalStack.ensureUp();
         Path root = LocalStack.projectRoot();
         int port = freePort();
+        int managementPort = freePort();
         Path log = root.resolve("target/" + name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
@@ -77,23 +106,25 @@ public final class PackagedPulse implements AutoCloseable {
                 "file:" + root.resolve("src/test/resources/test-keys/public.pem"));
         environment.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
         environment.put("MP_JWT_VERIFY_AUDIENCES", Tokens.AUDIENCE);
+        environment.put("PULSE_CLUSTER_SECRET", CLUSTER_SECRET);
         environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        environment.putAll(extraEnvironment);
+        environment.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+        extraEnvironment.forEach((variable, value) -> {
+            if (value == null) {
+                environment.remove(variable);
+            } else {
+                environment.put(variable, value);
+            }
+        });
         try {
             // Warm this JVM's HTTP client first (nothing listens yet), so the start-up figure is the server's.
-            new PackagedPulse(null, port, log).status("/q/health/live");
+            new PackagedPulse(null, port, managementPort, log).status("/q/health/live");
             long launched = System.nanoTime();
-            PackagedPulse pulse = new PackagedPulse(builder.start(), port, log);
+            PackagedPulse pulse = new PackagedPulse(builder.start(), port, managementPort, log);
             Awaitility.await("packaged Pulse answering (log: " + log + ")").atMost(Duration.ofSeconds(60))
                     .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
                     .until(() -> !pulse.process.isAlive() || pulse.status("/q/health/live") == 200);
             pulse.startup = Duration.ofNanos(System.nanoTime() - launched);
-            Awaitility.await("packaged Pulse ready (log: " + log + ")").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> !pulse.process.isAlive() || pulse.status("/q/health/ready") == 200);
-            if (!pulse.process.isAlive()) {
-                throw new IllegalStateException("Pulse exited during start-up; see " + log);
-            }
             return pulse;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + command, e);
@@ -105,10 +136,30 @@ public final class PackagedPulse implements AutoCloseable {
         return URI.create("ws://127.0.0.1:" + port + path + "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
     }
 
+    /** The public HTTP port (WebSockets and REST). */
+    public int port() {
+        return port;
+    }
+
+    /** The management port (health and metrics). */
+    public int managementPort() {
+        return managementPort;
+    }
+
+    /** Where a path is served: {@code /q/...} on the management interface, everything else on the public port. */
+    private URI address(String path) {
+        return URI.create("http://127.0.0.1:" + (path.startsWith("/q/") ? managementPort : port) + path);
+    }
+
+    /** Whether the process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** The body of a GET (e.g. {@code /q/metrics}). */
     public String body(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            return HTTP.send(HttpRequest.newBuilder(address(path))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -121,7 +172,7 @@ public final class PackagedPulse implements AutoCloseable {
     /** POSTs a JSON body with a bearer token; the status code. */
     public int post(String path, String token, String json) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            return HTTP.send(HttpRequest.newBuilder(address(path))
                     .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
                     .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -133,10 +184,19 @@ public final class PackagedPulse implements AutoCloseable {
         }
     }
 
+    /** HTTP status of a GET on the public port whatever the path (to prove {@code /q/*} is not there), or -1. */
+    public int publicStatus(String path) {
+        return status(URI.create("http://127.0.0.1:" + port + path));
+    }
+
     /** HTTP status of a GET, or -1 when nothing answers. */
     public int status(String path) {
+        return status(address(path));
+    }
+
+    private static int status(URI address) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            return HTTP.send(HttpRequest.newBuilder(address)
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;

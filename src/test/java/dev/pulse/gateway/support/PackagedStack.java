@@ -25,6 +25,8 @@ public class PackagedStack implements QuarkusTestResourceLifecycleManager {
                 "file:" + LocalStack.projectRoot().resolve("src/test/resources/test-keys/public.pem"));
         properties.put("mp.jwt.verify.issuer", Tokens.ISSUER);
         properties.put("mp.jwt.verify.audiences", Tokens.AUDIENCE);
+        properties.put("pulse.cluster.secret", PackagedPulse.CLUSTER_SECRET);
+        properties.put("quarkus.management.port", Integer.toString(Management.DEFAULT_TEST_PORT));
         // As in the test profile, so pushes follow changes within a second.
         properties.put("pulse.telemetry.poll-interval", "1s");
         properties.put("pulse.alerts.poll-interval", "1s");

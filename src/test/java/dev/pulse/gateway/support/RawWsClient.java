@@ -48,15 +48,20 @@ public final class RawWsClient implements AutoCloseable {
 
     /** Opens {@code pathAndQuery} on the test port; {@code receiveBuffer} > 0 shrinks the socket's receive buffer. */
     public static RawWsClient open(String pathAndQuery, Map<String, String> headers, int receiveBuffer) {
+        return open(Endpoints.port(), pathAndQuery, headers, receiveBuffer);
+    }
+
+    /** Opens {@code pathAndQuery} on {@code port} (a packaged application's). */
+    public static RawWsClient open(int port, String pathAndQuery, Map<String, String> headers, int receiveBuffer) {
         try {
             Socket socket = new Socket();
             if (receiveBuffer > 0) {
                 socket.setReceiveBufferSize(receiveBuffer);
             }
-            socket.connect(new InetSocketAddress("127.0.0.1", Endpoints.port()), 5000);
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(10_000);
             StringBuilder request = new StringBuilder("GET ").append(pathAndQuery).append(" HTTP/1.1\r\n")
-                    .append("Host: localhost:").append(Endpoints.port()).append("\r\n")
+                    .append("Host: localhost:").append(port).append("\r\n")
                     .append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
                     .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(bytes(16))).append("\r\n");
             headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
@@ -115,6 +120,32 @@ public final class RawWsClient implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Sends only the start of a masked frame that declares {@code declaredLength} payload bytes, and {@code sent} of
+     * them: what a client does that makes the server wait for (and buffer) the rest.
+     */
+    public void sendFrameStart(int opcode, long declaredLength, int sent) {
+        try {
+            ByteArrayOutputStream frame = new ByteArrayOutputStream();
+            frame.write(0x80 | opcode);
+            frame.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                frame.write((int) (declaredLength >>> shift) & 0xff);
+            }
+            frame.write(bytes(4));
+            frame.write(new byte[sent]);
+            out.write(frame.toByteArray());
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends a close frame with this code (any code, defined or not) and no reason. */
+    public void sendClose(int code) {
+        sendFrame(8, new byte[] { (byte) (code >>> 8), (byte) code });
     }
 
     /** The next frame, or null when the server closed the TCP connection. Fails after {@code timeout}. */

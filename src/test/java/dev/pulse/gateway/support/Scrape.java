@@ -1,6 +1,5 @@
 package dev.pulse.gateway.support;
 
-import static io.restassured.RestAssured.given;
 
 /** Reads {@code /q/metrics} as Prometheus does, and sums the samples of one metric that carry the given labels. */
 public final class Scrape {
@@ -11,8 +10,13 @@ public final class Scrape {
         this.text = text;
     }
 
+    /** The metrics of a packaged application, from its management port. */
+    public static Scrape of(PackagedPulse pulse) {
+        return new Scrape(pulse.body("/q/metrics"));
+    }
+
     public static Scrape now() {
-        return new Scrape(given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return new Scrape(Management.get("/q/metrics").then().statusCode(200).extract().asString());
     }
 
     /** The sum of every sample of {@code name} whose labels include all of {@code labels} ({@code key="value"}). */

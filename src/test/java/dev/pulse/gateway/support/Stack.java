@@ -101,6 +101,18 @@ public final class Stack {
         }
     }
 
+    /** {@code NOTIFY channel, payload} as the gateway's role: what any role that can log in is able to send. */
+    public static void notify(String channel, String payload) {
+        try (Connection connection = gatewayRole();
+                PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            notify.setString(1, channel);
+            notify.setString(2, payload);
+            notify.execute();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Logs in as the gateway's role, the one row-level security applies to. */
     public static Connection gatewayRole() throws SQLException {
         return DriverManager.getConnection(PG_URL, "pulse_gateway", PG_GATEWAY_PASSWORD);

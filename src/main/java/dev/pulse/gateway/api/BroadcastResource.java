@@ -1,16 +1,16 @@
-package dev.pulse.gateway.events;
+package dev.pulse.gateway.api;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.Executor;
 
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -21,57 +21,57 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.pulse.gateway.cluster.EventRelay;
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.events.EventPublisher;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.EventTypes;
 import dev.pulse.gateway.protocol.Identifiers;
-import dev.pulse.gateway.security.AuthenticationFailure;
-import dev.pulse.gateway.security.BearerTokens;
 import dev.pulse.gateway.security.GatewayPrincipal;
-import dev.pulse.gateway.security.TokenVerifier;
+import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code POST /ws/broadcast}: a backend publishes an event to its tenant's live connections. The tenant is the one of
- * the caller's token (a publisher role), never one named in the body. The event is relayed to the other replicas
- * first ({@link EventRelay}), then delivered here; answers 202 with the number of recipients on this replica. Runs on
- * a worker thread: token verification may fetch a JWKS, and the relay is awaited.
+ * the caller's token (a publisher role, verified by {@link RequestGuard} before the body was read), never one named
+ * in the body. The event is relayed to the other replicas first ({@link EventRelay}), then delivered here; answers
+ * 202 with the number of recipients on this replica.
+ *
+ * <p>Non-blocking: the body (at most {@code pulse.events.max-payload-bytes}, 413 beyond) is read on the event loop and
+ * the relay is awaited without a thread; only the fan-out to local connections runs on a worker thread.
  */
-@Path("/ws/broadcast")
+@Path(BroadcastResource.PATH)
 public class BroadcastResource {
 
-    private final TokenVerifier verifier;
+    static final String PATH = "/ws/broadcast";
+
     private final EventPublisher publisher;
     private final EventRelay relay;
     private final GatewayMetrics metrics;
     private final ObjectMapper mapper;
-    private final Set<String> publisherRoles;
     private final int maxPayloadBytes;
     private final String defaultSource;
+    private final Executor worker = Infrastructure.getDefaultWorkerPool();
 
     /** NOTIFY normally takes a millisecond; a PostgreSQL that does not answer in this time counts as unreachable. */
     private static final Duration RELAY_TIMEOUT = Duration.ofSeconds(5);
 
-    public BroadcastResource(TokenVerifier verifier, EventPublisher publisher, EventRelay relay,
-            GatewayMetrics metrics, ObjectMapper mapper, PulseConfig config) {
+    public BroadcastResource(EventPublisher publisher, EventRelay relay, GatewayMetrics metrics, ObjectMapper mapper,
+            PulseConfig config) {
         this.relay = relay;
-        this.verifier = verifier;
         this.publisher = publisher;
         this.metrics = metrics;
         this.mapper = mapper;
-        this.publisherRoles = Set.copyOf(config.events().publisherRoles());
         this.maxPayloadBytes = config.events().maxPayloadBytes();
         this.defaultSource = config.events().defaultSource();
     }
 
     @POST
+    @NonBlocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response broadcast(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
-        GatewayPrincipal caller;
-        try {
-            caller = verifier.verify(BearerTokens.fromAuthorization(authorization), publisherRoles, true);
-        } catch (AuthenticationFailure failure) {
-            return RestErrors.authentication(failure, metrics::broadcastRequest);
-        }
+    public Uni<Response> broadcast(@Context RoutingContext context, byte[] body) {
+        GatewayPrincipal caller = RequestGuard.principal(context);
         Response invalid = null;
         JsonNode request = null;
         if (body == null || body.length == 0) {
@@ -91,39 +91,41 @@ public class BroadcastResource {
         }
         if (invalid != null) {
             metrics.broadcastRequest("invalid", caller.tenant());
-            return invalid;
+            return Uni.createFrom().item(invalid);
         }
         String eventType = request.get("event_type").textValue();
         String room = optionalText(request, "room").orElse(null);
         String source = optionalText(request, "source").orElse(defaultSource);
         JsonNode data = request.get("data");
         ObjectNode payload = data == null || data.isNull() ? mapper.createObjectNode() : (ObjectNode) data;
-        int recipients;
+        Uni<Instant> relayed;
         if (relay.enabled()) {
             EventRelay.Envelope envelope = relay.envelope(caller.tenant(), eventType, payload, source, room);
-            try {
-                // Relayed first: if that fails, no replica delivered it and the caller can retry without duplicates.
-                relay.send(envelope).await().atMost(RELAY_TIMEOUT);
-            } catch (RuntimeException e) {
+            // Relayed first: if that fails, no replica delivered it and the caller can retry without duplicates.
+            relayed = relay.send(envelope).ifNoItem().after(RELAY_TIMEOUT).fail()
+                    .map(ignored -> envelope.timestamp())
+                    .onFailure().recoverWithNull();
+        } else {
+            relayed = Uni.createFrom().item(Instant::now);
+        }
+        return relayed.emitOn(worker).map(timestamp -> {
+            if (timestamp == null) {
                 metrics.broadcastRequest("unavailable", caller.tenant());
                 return RestErrors.unavailable("relay_unavailable", "The event could not be relayed to the other"
                         + " replicas (PostgreSQL is unreachable) and was delivered nowhere; retry later");
             }
-            recipients = publisher.publish(caller.tenant(), eventType, payload, source, room, envelope.timestamp());
-        } else {
-            recipients = publisher.publish(caller.tenant(), eventType, payload, source, room);
-        }
-        metrics.broadcastRequest("accepted", caller.tenant());
-
-        ObjectNode answer = mapper.createObjectNode();
-        answer.put("success", true);
-        answer.put("message", "Event broadcast");
-        answer.put("event_type", eventType);
-        if (room != null) {
-            answer.put("room", room);
-        }
-        answer.put("recipients", recipients);
-        return Response.accepted(answer).build();
+            int recipients = publisher.publish(caller.tenant(), eventType, payload, source, room, timestamp);
+            metrics.broadcastRequest("accepted", caller.tenant());
+            ObjectNode answer = mapper.createObjectNode();
+            answer.put("success", true);
+            answer.put("message", "Event broadcast");
+            answer.put("event_type", eventType);
+            if (room != null) {
+                answer.put("room", room);
+            }
+            answer.put("recipients", recipients);
+            return Response.accepted(answer).build();
+        });
     }
 
     private Response validate(JsonNode request) {

@@ -1,14 +1,11 @@
-package dev.pulse.gateway.events;
+package dev.pulse.gateway.api;
 
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -18,45 +15,36 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.TenantStats;
-import dev.pulse.gateway.security.AuthenticationFailure;
-import dev.pulse.gateway.security.BearerTokens;
 import dev.pulse.gateway.security.GatewayPrincipal;
-import dev.pulse.gateway.security.TokenVerifier;
+import io.smallrye.common.annotation.NonBlocking;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code GET /ws/stats}, in the event-system design's shape. A tenant admin sees its own tenant; the platform admin
  * role sees the totals of every tenant, each tenant's figures under {@code tenants}, and rooms as
- * {@code "<tenant>/<room>"}.
+ * {@code "<tenant>/<room>"}. The caller's token (a tenant admin or the platform admin role) is verified by
+ * {@link RequestGuard} first; reading the registry's counters does not block.
  */
-@Path("/ws/stats")
+@Path(StatsResource.PATH)
 public class StatsResource {
 
-    private final TokenVerifier verifier;
+    static final String PATH = "/ws/stats";
+
     private final ConnectionRegistry registry;
     private final ObjectMapper mapper;
-    private final Set<String> allowedRoles;
     private final String platformAdminRole;
 
-    public StatsResource(TokenVerifier verifier, ConnectionRegistry registry, ObjectMapper mapper,
-            PulseConfig config) {
-        this.verifier = verifier;
+    public StatsResource(ConnectionRegistry registry, ObjectMapper mapper, PulseConfig config) {
         this.registry = registry;
         this.mapper = mapper;
         this.platformAdminRole = config.stats().platformAdminRole();
-        Set<String> roles = new HashSet<>(config.stats().tenantAdminRoles());
-        roles.add(platformAdminRole);
-        this.allowedRoles = Set.copyOf(roles);
     }
 
     @GET
+    @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
-    public Response stats(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        GatewayPrincipal caller;
-        try {
-            caller = verifier.verify(BearerTokens.fromAuthorization(authorization), allowedRoles, false);
-        } catch (AuthenticationFailure failure) {
-            return RestErrors.authentication(failure, (outcome, tenant) -> { });
-        }
+    public Response stats(@Context RoutingContext context) {
+        GatewayPrincipal caller = RequestGuard.principal(context);
         if (platformAdminRole.equals(caller.role())) {
             return Response.ok(platform(registry.allStats())).build();
         }

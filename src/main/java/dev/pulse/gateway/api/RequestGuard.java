@@ -1,0 +1,188 @@
+package dev.pulse.gateway.api;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.security.AuthenticationFailure;
+import dev.pulse.gateway.security.BearerTokens;
+import dev.pulse.gateway.security.GatewayPrincipal;
+import dev.pulse.gateway.security.TokenVerifier;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * What every HTTP request passes before a REST resource sees it, on the event loop, before a byte of its body is read:
+ * <ul>
+ * <li>a request with a body gets {@code pulse.http.body-timeout} to send all of it, or is answered 408 and its
+ * connection closed;</li>
+ * <li>on the REST paths, a declared body over the broadcast limit is answered 413, and the bearer token is verified
+ * (the role and tenant each resource needs) before the request goes on: a request without a valid token is answered
+ * 401 or 403 and its connection closed, its body never read.</li>
+ * </ul>
+ * Why here and not in the resources: a blocking resource reads its body on a worker thread before its own code runs,
+ * so slow anonymous bodies could fill the worker pool that WebSocket authentication and the telemetry poller share.
+ * Nothing here waits for a client on a worker thread; only the token check itself runs on one (it may fetch a JWKS).
+ */
+@ApplicationScoped
+public class RequestGuard {
+
+    private static final Logger LOG = Logger.getLogger(RequestGuard.class);
+    private static final String PRINCIPAL = "pulse.principal";
+    /** Before the framework's own filters that do not care about Pulse's paths; any value would do. */
+    private static final int PRIORITY = 100;
+
+    /** What one REST path requires of its caller's token, and which counter hears about refusals. */
+    private record Rule(Set<String> roles, boolean tenantRequired, long maxBodyBytes,
+            BiConsumer<String, String> refusals) {
+    }
+
+    private final Vertx vertx;
+    private final TokenVerifier verifier;
+    private final ObjectMapper mapper;
+    private final long bodyTimeoutMillis;
+    private final Map<String, Rule> rules;
+
+    public RequestGuard(Vertx vertx, TokenVerifier verifier, ObjectMapper mapper, GatewayMetrics metrics,
+            PulseConfig config) {
+        this.vertx = vertx;
+        this.verifier = verifier;
+        this.mapper = mapper;
+        this.bodyTimeoutMillis = Math.max(1, config.http().bodyTimeout().toMillis());
+        Set<String> statsRoles = new HashSet<>(config.stats().tenantAdminRoles());
+        statsRoles.add(config.stats().platformAdminRole());
+        this.rules = Map.of(
+                BroadcastResource.PATH, new Rule(Set.copyOf(config.events().publisherRoles()), true,
+                        config.events().maxPayloadBytes(), metrics::broadcastRequest),
+                StatsResource.PATH, new Rule(Set.copyOf(statsRoles), false, 0, (outcome, tenant) -> { }));
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(this::filter, PRIORITY);
+    }
+
+    /** The caller verified for this request; present on every request that reached a guarded resource. */
+    public static GatewayPrincipal principal(RoutingContext context) {
+        GatewayPrincipal principal = context.get(PRINCIPAL);
+        if (principal == null) {
+            throw new IllegalStateException("no verified caller: the request did not pass RequestGuard");
+        }
+        return principal;
+    }
+
+    private void filter(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        if (hasBody(request)) {
+            armBodyDeadline(context);
+        }
+        // Resources find their caller through principal(), which fails closed: a path variant that slipped past
+        // these rules (a trailing slash, say) gets a 500, never an unauthenticated call.
+        String path = context.normalizedPath();
+        Rule rule = rules.get(path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+        if (rule == null) {
+            context.next();
+            return;
+        }
+        long declared = declaredLength(request);
+        if (rule.maxBodyBytes() > 0 && declared > rule.maxBodyBytes()) {
+            refuse(context, 413, "payload_too_large", "The body has " + declared + " bytes; the limit is "
+                    + rule.maxBodyBytes());
+            return;
+        }
+        Optional<String> token = BearerTokens.fromAuthorization(request.getHeader(HttpHeaders.AUTHORIZATION));
+        if (token.isEmpty()) {
+            rule.refusals().accept("unauthorized", null);
+            refuseUnauthenticated(context, "Send Authorization: Bearer <token>");
+            return;
+        }
+        request.pause();
+        vertx.<GatewayPrincipal> executeBlocking(() -> verifier.verify(token, rule.roles(), rule.tenantRequired()),
+                false).onComplete(verified -> {
+                    if (verified.succeeded()) {
+                        context.put(PRINCIPAL, verified.result());
+                        request.resume();
+                        context.next();
+                    } else if (verified.cause() instanceof AuthenticationFailure failure
+                            && failure.closeReason().getCode() == 4003) {
+                        rule.refusals().accept("forbidden", null);
+                        refuse(context, 403, "forbidden", "The token has no tenant or no role allowed to do this");
+                    } else if (verified.cause() instanceof AuthenticationFailure) {
+                        rule.refusals().accept("unauthorized", null);
+                        refuseUnauthenticated(context, "Invalid or expired token");
+                    } else {
+                        LOG.warnf(verified.cause(), "Token check of %s failed", context.normalizedPath());
+                        refuse(context, 500, "internal_error", "The request could not be handled; try again");
+                    }
+                });
+    }
+
+    private void armBodyDeadline(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        long timer = vertx.setTimer(bodyTimeoutMillis, fired -> {
+            if (request.isEnded() || context.response().ended() || context.response().closed()) {
+                return;
+            }
+            LOG.debugf("Request body of %s not complete after %d ms; closing", context.normalizedPath(),
+                    bodyTimeoutMillis);
+            if (context.response().headWritten()) {
+                request.connection().close();
+            } else {
+                refuse(context, 408, "request_timeout", "The request body did not arrive within "
+                        + bodyTimeoutMillis + " ms");
+            }
+        });
+        context.addEndHandler(ended -> vertx.cancelTimer(timer));
+    }
+
+    private void refuseUnauthenticated(RoutingContext context, String message) {
+        context.response().putHeader("WWW-Authenticate", "Bearer");
+        refuse(context, 401, "unauthorized", message);
+    }
+
+    /**
+     * Answers with Pulse's error body and closes the connection: the request body (if any) is never read, and the
+     * connection is not kept for another request that would first have to skip it.
+     */
+    private void refuse(RoutingContext context, int status, String code, String message) {
+        HttpServerResponse response = context.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        String body = mapper.createObjectNode().put("success", false).put("error", code).put("message", message)
+                .toString();
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close").end(body)
+                .onComplete(done -> context.request().connection().close());
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        return declaredLength(request) > 0 || request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+    }
+
+    private static long declaredLength(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

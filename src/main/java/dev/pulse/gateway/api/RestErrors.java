@@ -1,0 +1,35 @@
+package dev.pulse.gateway.api;
+
+import java.util.Map;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Error answers of the REST resources: {@code {"success":false,"error":"<code>","message":"<text>"}} (the same shape
+ * {@link RequestGuard} answers with).
+ */
+final class RestErrors {
+
+    private RestErrors() {
+    }
+
+    static Response badRequest(String code, String message) {
+        return error(Response.Status.BAD_REQUEST, code, message);
+    }
+
+    /** 403: a valid token without the role or tenant this needs. */
+    static Response forbidden() {
+        return error(Response.Status.FORBIDDEN, "forbidden", "The token has no tenant or no role allowed to do this");
+    }
+
+    /** 503: the event could not be relayed and was delivered nowhere; the caller may retry. */
+    static Response unavailable(String code, String message) {
+        return error(Response.Status.SERVICE_UNAVAILABLE, code, message);
+    }
+
+    private static Response error(Response.Status status, String code, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("success", false, "error", code, "message", message)).build();
+    }
+}
