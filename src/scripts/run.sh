@@ -2,6 +2,9 @@
 # Runs Pulse in dev mode on :8080 with everything it needs: starts the local PostgreSQL (with the schema) and
 # InfluxDB (src/scripts/stack.sh), creates a dev signing key, prints how to connect with a dev token, then starts
 # Quarkus dev mode (live reload; press q to quit). Safe to run again.
+#
+# Dev mode listens on 127.0.0.1 only (it serves /dev/token, which mints tokens for any tenant): set
+# PULSE_DEV_HOST=0.0.0.0 to reach it from another machine, knowingly.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
@@ -38,7 +41,8 @@ cat <<BANNER
   Then send: {"action":"subscribe","type":"device","device_id":"dev-01"}
              {"action":"subscribe","type":"alerts"}
   More tokens: curl 'http://localhost:8080/dev/token?tenant=demo&role=customer_viewer'
-  Health: http://localhost:8080/q/health   Metrics: http://localhost:8080/q/metrics
+  Health: http://localhost:9000/q/health   Metrics: http://localhost:9000/q/metrics  (management port)
 
 BANNER
-exec "$ROOT/mvnw" -B quarkus:dev -Dquarkus.http.host=0.0.0.0 "$@"
+HOST=${PULSE_DEV_HOST:-127.0.0.1}
+exec "$ROOT/mvnw" -B quarkus:dev -Dquarkus.http.host="$HOST" -Dquarkus.management.host="$HOST" "$@"
