@@ -33,7 +33,7 @@ else
     mkdir -p "$TOOLCHAIN"
     log=$TOOLCHAIN/assemble-attempt.log
     if ! bash "$ASSEMBLER" "$TOOLCHAIN" >"$log" 2>&1; then
-      reason=$(grep -E 'ERROR:|FAILED in step' "$log" | tail -n 2 | sed 's/^\[assemble *[0-9]*s\] //' | paste -sd ';' -)
+      reason=$( { grep -E 'ERROR:|FAILED in step' "$log" || true; } | tail -n 2 | sed 's/^\[assemble *[0-9]*s\] //' | paste -sd ';' -)
       tail -n 15 "$log" >&2
       skip "GRAALVM_HOME is unset and the toolchain could not be assembled (${reason:-see $log})"
     fi

@@ -51,6 +51,8 @@ public class AlertPoller {
     }
 
     private Uni<Void> pollIfDue() {
+        // Before anything that may return early: lists of tenants nobody subscribes to any more are dropped on time.
+        alerts.expireReadings();
         if (!health.due(GatewayMetrics.POSTGRESQL)) {
             return Uni.createFrom().voidItem();
         }
@@ -71,7 +73,6 @@ public class AlertPoller {
                 .merge(CONCURRENT_TENANTS)
                 .collect().last()
                 .invoke(() -> {
-                    alerts.expireReadings();
                     metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started),
                             failure.get() == null);
                     health.report(GatewayMetrics.POSTGRESQL, failure.get() != null, failure.get());

@@ -77,8 +77,7 @@ public class BroadcastResource {
         if (body == null || body.length == 0) {
             invalid = RestErrors.badRequest("empty_body", "Send a JSON object: {\"event_type\":...,\"data\":{...}}");
         } else if (body.length > maxPayloadBytes) {
-            invalid = RestErrors.badRequest("payload_too_large",
-                    "The body has " + body.length + " bytes; the limit is " + maxPayloadBytes);
+            invalid = RestErrors.tooLarge("The body has " + body.length + " bytes; the limit is " + maxPayloadBytes);
         } else {
             try {
                 request = mapper.readTree(new String(body, StandardCharsets.UTF_8));

@@ -8,6 +8,7 @@ import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.NotAuthorizedException;
 
 import org.jboss.logging.Logger;
 
@@ -76,13 +77,25 @@ public class RequestGuard {
         filters.register(this::filter, PRIORITY);
     }
 
-    /** The caller verified for this request; present on every request that reached a guarded resource. */
+    /**
+     * The caller verified for this request. Fails closed: a request that reached a guarded resource without passing
+     * the guard (a path variant the rules missed) gets 401, never an unauthenticated call.
+     */
     public static GatewayPrincipal principal(RoutingContext context) {
         GatewayPrincipal principal = context.get(PRINCIPAL);
         if (principal == null) {
-            throw new IllegalStateException("no verified caller: the request did not pass RequestGuard");
+            throw new NotAuthorizedException("Bearer");
         }
         return principal;
+    }
+
+    /**
+     * The path as the REST layer matches it: without matrix parameters ({@code /ws/broadcast;x=1}) and without a
+     * trailing slash, so that no variant of a guarded path slips past the rules.
+     */
+    static String routedPath(String normalized) {
+        String path = normalized.indexOf(';') < 0 ? normalized : normalized.replaceAll(";[^/]*", "");
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     private void filter(RoutingContext context) {
@@ -90,10 +103,7 @@ public class RequestGuard {
         if (hasBody(request)) {
             armBodyDeadline(context);
         }
-        // Resources find their caller through principal(), which fails closed: a path variant that slipped past
-        // these rules (a trailing slash, say) gets a 500, never an unauthenticated call.
-        String path = context.normalizedPath();
-        Rule rule = rules.get(path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+        Rule rule = rules.get(routedPath(context.normalizedPath()));
         if (rule == null) {
             context.next();
             return;
@@ -113,6 +123,9 @@ public class RequestGuard {
         request.pause();
         vertx.<GatewayPrincipal> executeBlocking(() -> verifier.verify(token, rule.roles(), rule.tenantRequired()),
                 false).onComplete(verified -> {
+                    if (context.response().ended() || context.response().closed()) {
+                        return; // answered meanwhile (the body deadline) or gone
+                    }
                     if (verified.succeeded()) {
                         context.put(PRINCIPAL, verified.result());
                         request.resume();

@@ -18,6 +18,11 @@ final class RestErrors {
         return error(Response.Status.BAD_REQUEST, code, message);
     }
 
+    /** 413: a body over {@code pulse.events.max-payload-bytes} that was sent without a declared length. */
+    static Response tooLarge(String message) {
+        return error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "payload_too_large", message);
+    }
+
     /** 403: a valid token without the role or tenant this needs. */
     static Response forbidden() {
         return error(Response.Status.FORBIDDEN, "forbidden", "The token has no tenant or no role allowed to do this");

@@ -29,8 +29,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <li>an envelope is accepted once: a valid signature, sent within {@code maxAge} of this replica's clock (either
  * way), and an id not seen before (ids are remembered for as long as their envelope could still pass the age check,
  * at most {@code replayCacheSize} of them);</li>
- * <li>a reference to an envelope stored in the relay table ({@code {"ref":N}}) is signed too, so a forged one costs no
- * database read.</li>
+ * <li>a reference to an envelope stored in the relay table is an envelope of its own (its body names the stored row), so
+ * a forged or replayed reference is rejected before it costs a database read.</li>
  * </ul>
  * Pure logic: time comes from the caller's clock, so it is tested without Quarkus.
  */
@@ -64,7 +64,7 @@ public final class EnvelopeSeal {
 
     /** An opened envelope: the verdict and, when accepted, the signed body. */
     public record Opened(Verdict verdict, JsonNode body) {
-        static Opened rejected(Verdict verdict) {
+        public static Opened rejected(Verdict verdict) {
             return new Opened(verdict, null);
         }
     }
@@ -98,28 +98,6 @@ public final class EnvelopeSeal {
         envelope.put("sig", sign(text));
         envelope.put("body", text);
         return envelope.toString();
-    }
-
-    /** A signed reference to the envelope stored under {@code id} in the relay table. */
-    public String sealReference(long id) {
-        ObjectNode reference = mapper.createObjectNode();
-        reference.put("ref", id);
-        reference.put("sig", sign("ref:" + id));
-        return reference.toString();
-    }
-
-    /** Whether a parsed notification is a reference ({@code {"ref":N,...}}) rather than an envelope. */
-    public static boolean isReference(JsonNode notification) {
-        return notification != null && notification.path("ref").isIntegralNumber();
-    }
-
-    /** Checks a reference's signature: {@link Verdict#ACCEPTED}, {@link Verdict#UNSIGNED} or {@link Verdict#FORGED}. */
-    public Verdict checkReference(JsonNode reference) {
-        String signature = reference.path("sig").asText("");
-        if (signature.isEmpty()) {
-            return Verdict.UNSIGNED;
-        }
-        return matches("ref:" + reference.path("ref").asLong(), signature) ? Verdict.ACCEPTED : Verdict.FORGED;
     }
 
     /**

@@ -123,7 +123,7 @@ public class EventRelay {
         Uni<Void> sent = envelope.fitsNotify() ? bus.notify(PostgresBus.EVENTS_CHANNEL, envelope.payload())
                 : pool.preparedQuery(STORE).execute(Tuple.of(envelope.payload()))
                         .map(rows -> rows.iterator().next().getLong("id"))
-                        .chain(id -> bus.notify(PostgresBus.EVENTS_CHANNEL, seal.sealReference(id)));
+                        .chain(id -> bus.notify(PostgresBus.EVENTS_CHANNEL, reference(id)));
         return sent
                 .invoke(() -> metrics.relayed("sent"))
                 .onFailure().invoke(failure -> {
@@ -133,23 +133,45 @@ public class EventRelay {
                 });
     }
 
-    /** A notification on the events channel: an envelope, or a signed reference to one stored in the table. */
+    /**
+     * A sealed reference to an envelope stored in the relay table: an envelope of its own (id, sending time,
+     * signature), so a replayed or forged reference is rejected before it costs a database read.
+     */
+    private String reference(long storedId) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("origin", replica);
+        body.put("ref", storedId);
+        return seal.seal(body);
+    }
+
+    /**
+     * A notification on the events channel: a sealed event, or a sealed reference to one stored in the table. Every
+     * replica hears its own notifications too: those are dropped before the HMAC is computed, since there is nothing
+     * to deliver (a forger who copies this replica's origin only gets its notification ignored).
+     */
     void received(String notification) {
         JsonNode outer = parse(notification);
-        if (!EnvelopeSeal.isReference(outer)) {
-            deliver(outer);
+        String text = EnvelopeSeal.bodyText(outer);
+        if (!text.isEmpty() && text.contains(replica) && replica.equals(originOf(text))) {
             return;
         }
-        EnvelopeSeal.Verdict reference = seal.checkReference(outer);
-        if (reference != EnvelopeSeal.Verdict.ACCEPTED) {
-            reject(reference);
+        EnvelopeSeal.Opened opened = seal.open(outer);
+        if (opened.verdict() != EnvelopeSeal.Verdict.ACCEPTED) {
+            reject(opened.verdict());
             return;
         }
-        pool.preparedQuery(LOAD).execute(Tuple.of(outer.path("ref").asLong())).subscribe().with(rows -> {
-            if (rows.iterator().hasNext()) {
-                deliver(parse(rows.iterator().next().getString("payload")));
+        if (!opened.body().path("ref").isIntegralNumber()) {
+            deliver(opened.body());
+            return;
+        }
+        pool.preparedQuery(LOAD).execute(Tuple.of(opened.body().path("ref").asLong())).subscribe().with(rows -> {
+            EnvelopeSeal.Opened stored = rows.iterator().hasNext()
+                    ? seal.open(parse(rows.iterator().next().getString("payload")))
+                    : EnvelopeSeal.Opened.rejected(EnvelopeSeal.Verdict.MALFORMED);
+            if (stored.verdict() == EnvelopeSeal.Verdict.ACCEPTED) {
+                deliver(stored.body());
             } else {
-                reject(EnvelopeSeal.Verdict.MALFORMED);
+                reject(stored.verdict());
             }
         }, failure -> {
             metrics.relayed("lost");
@@ -166,22 +188,8 @@ public class EventRelay {
         return pool.query(CLEANUP).execute().replaceWithVoid().onFailure().recoverWithNull();
     }
 
-    /**
-     * Delivers an event from another replica to this replica's clients, if it passes the seal (signed, fresh, first
-     * time). Every replica hears its own envelopes too: those are dropped before the HMAC is computed, since there is
-     * nothing to deliver (a forger who copies this replica's origin only gets its envelope ignored).
-     */
-    private void deliver(JsonNode signed) {
-        String text = EnvelopeSeal.bodyText(signed);
-        if (!text.isEmpty() && text.contains(replica) && replica.equals(originOf(text))) {
-            return;
-        }
-        EnvelopeSeal.Opened opened = seal.open(signed);
-        if (opened.verdict() != EnvelopeSeal.Verdict.ACCEPTED) {
-            reject(opened.verdict());
-            return;
-        }
-        JsonNode event = opened.body();
+    /** Delivers an event from another replica, which passed the seal, to this replica's clients. */
+    private void deliver(JsonNode event) {
         String tenant = event.path("tenant").asText(null);
         String eventType = event.path("event_type").asText(null);
         String room = event.hasNonNull("room") ? event.path("room").asText() : null;

@@ -19,9 +19,15 @@ public class OpeningConnections {
 
     /** Frames one connection may send before authentication completes; past that the connection is abusive. */
     static final int MAX_EARLY_FRAMES = 32;
+    /**
+     * Characters those frames may hold together: one full-size message. Without this bound an unauthenticated client
+     * could make the server hold 32 messages of 64 KiB while its token is checked.
+     */
+    static final int MAX_EARLY_CHARS = 65_536;
 
     private static final class Pending {
         final List<String> frames = new ArrayList<>();
+        long chars;
         boolean settled;
         boolean overflowed;
     }
@@ -53,11 +59,12 @@ public class OpeningConnections {
             if (pending.settled) {
                 return Offer.HANDLE_NOW;
             }
-            if (pending.frames.size() >= MAX_EARLY_FRAMES) {
+            if (pending.frames.size() >= MAX_EARLY_FRAMES || pending.chars + frame.length() > MAX_EARLY_CHARS) {
                 pending.overflowed = true;
                 return Offer.OVERFLOW;
             }
             pending.frames.add(frame);
+            pending.chars += frame.length();
             return Offer.HELD;
         }
     }
@@ -91,6 +98,7 @@ public class OpeningConnections {
                 }
                 batch = new ArrayList<>(pending.frames);
                 pending.frames.clear();
+                pending.chars = 0;
             }
             batch.forEach(handler);
         }

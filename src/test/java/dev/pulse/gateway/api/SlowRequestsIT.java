@@ -54,7 +54,10 @@ class SlowRequestsIT {
                     anonymous.add(slowPost(pulse.port(), null, 60_000));
                     authenticated.add(slowPost(pulse.port(), publisher, 60_000));
                 }
-                // Refused before a byte of the body was read.
+                // Refused before a byte of the body was read; path variants the REST layer would route too.
+                for (String variant : new String[] { "/ws/broadcast;x=1", "/ws/broadcast/" }) {
+                    anonymous.add(slowPost(pulse.port(), variant, null, 60_000));
+                }
                 for (Socket socket : anonymous) {
                     assertThat(statusLine(socket, SERVED_WITHIN)).startsWith("HTTP/1.1 401");
                 }
@@ -114,8 +117,12 @@ class SlowRequestsIT {
 
     /** Sends the headers of a POST that declares {@code length} body bytes, then one byte of it, then nothing. */
     private static Socket slowPost(int port, String token, int length) throws IOException {
+        return slowPost(port, "/ws/broadcast", token, length);
+    }
+
+    private static Socket slowPost(int port, String path, String token, int length) throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
-        StringBuilder request = new StringBuilder("POST /ws/broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        StringBuilder request = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n")
                 .append("Content-Type: application/json\r\nContent-Length: ").append(length).append("\r\n");
         if (token != null) {
             request.append("Authorization: Bearer ").append(token).append("\r\n");

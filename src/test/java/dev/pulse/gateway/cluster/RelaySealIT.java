@@ -23,8 +23,8 @@ import dev.pulse.gateway.support.WsClient;
  * The cluster relay is unforgeable and not replayable, against the packaged application: notifications on the events
  * channel, sent by the gateway's own database role as anyone who can log in could, are delivered only when sealed with
  * the cluster secret, fresh, and new. A valid envelope from another replica is delivered once; its replay, a stale one,
- * an unsigned one, one signed with another key, and unsigned or forged references to the relay table are rejected and
- * counted by reason.
+ * an unsigned one, one signed with another key, and unsigned, forged or replayed references to the relay table are
+ * rejected and counted by reason.
  */
 class RelaySealIT {
 
@@ -51,10 +51,18 @@ class RelaySealIT {
                 Stack.notify("pulse_events", unsigned.toString());
                 Stack.notify("pulse_events", seal("another-key-that-is-at-least-32-bytes-long", 0)
                         .seal(RelayedEvents.event(tenant, "forged")));
+                // References to the relay table are sealed envelopes too: unsigned, forged and replayed ones are
+                // rejected before any database read (the sealed one names a row that does not exist: malformed).
                 Stack.notify("pulse_events", "{\"ref\":1}");
-                Stack.notify("pulse_events", seal("another-key-that-is-at-least-32-bytes-long", 0).sealReference(1));
+                Stack.notify("pulse_events", seal("another-key-that-is-at-least-32-bytes-long", 0)
+                        .seal(JSON.createObjectNode().put("origin", "another-replica").put("ref", 1)));
+                String reference = cluster.seal(JSON.createObjectNode().put("origin", "another-replica")
+                        .put("ref", Long.MAX_VALUE));
+                Stack.notify("pulse_events", reference);
+                Stack.notify("pulse_events", reference);
 
-                Map<String, Double> expected = Map.of("replayed", 1.0, "stale", 1.0, "unsigned", 2.0, "forged", 2.0);
+                Map<String, Double> expected = Map.of("replayed", 2.0, "stale", 1.0, "unsigned", 2.0, "forged", 2.0,
+                        "malformed", 1.0);
                 Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                     Scrape metrics = Scrape.of(pulse);
                     expected.forEach((reason, count) -> assertThat(metrics.value("pulse_cluster_rejected_total",

@@ -8,6 +8,7 @@ import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -48,13 +49,18 @@ class ProductionProfileIT {
     }
 
     @Test
-    void readsRolesFromGroupsWhenAskedAndRunsWithoutASecretWhenTheRelayIsOff() {
+    void readsRolesFromGroupsWhenAskedRunsWithoutASecretWhenTheRelayIsOffAndSimulatesOnlyWhenAsked() {
+        Map<String, String> stack = LocalStack.environment("test");
         try (PackagedPulse pulse = PackagedPulse.startPackaged("prod-groups", Map.of(
                 "PULSE_AUTH_ROLES_FROM_GROUPS", "true", "PULSE_CLUSTER_ENABLED", "false",
-                "PULSE_CLUSTER_SECRET", ""))) {
+                "PULSE_CLUSTER_SECRET", "", "PULSE_DEMO_ENABLED", "true",
+                "PULSE_DEMO_TENANT", Tokens.newTenant(),
+                "PULSE_DEMO_INFLUX_USERNAME", stack.get("PULSE_STACK_INFLUX_ADMIN_USER"),
+                "PULSE_DEMO_INFLUX_PASSWORD", stack.get("PULSE_STACK_INFLUX_ADMIN_PASSWORD")))) {
             try (WsClient groupsOnly = WsClient.connect(pulse.ws("/api/v2/ws", groupsOnlyToken()))) {
                 groupsOnly.send("{\"action\":\"ping\"}").awaitType("pong");
             }
+            assertThat(pulse.log()).contains("Demo mode");
         }
     }
 

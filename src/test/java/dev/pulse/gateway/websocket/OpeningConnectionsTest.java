@@ -40,4 +40,14 @@ class OpeningConnectionsTest {
         opening.forget("c2");
         assertThat(opening.size()).isZero();
     }
+
+    @Test
+    void earlyFramesAreBoundedInSizeToo() {
+        opening.begin("c3");
+        String big = "x".repeat(OpeningConnections.MAX_EARLY_CHARS / 2);
+        assertThat(opening.offer("c3", big)).isEqualTo(OpeningConnections.Offer.HELD);
+        assertThat(opening.offer("c3", big)).isEqualTo(OpeningConnections.Offer.HELD);
+        assertThat(opening.offer("c3", "x")).isEqualTo(OpeningConnections.Offer.OVERFLOW);
+        opening.forget("c3");
+    }
 }
