@@ -53,7 +53,9 @@ function connect() {
   socket.onopen = () => {
     state.attempt = 0;
     setState("connected");
-    for (const id of state.devices.keys()) send({ action: "subscribe", type: "device", device_id: id });
+    // One list-form subscribe for the whole fleet, however many cards the page shows.
+    const devices = [...state.devices.keys()];
+    if (devices.length) send({ action: "subscribe", type: "device", device_ids: devices });
     send({ action: "subscribe", type: "alerts" });
     if (state.filter.length) send({ action: "subscribe", data: { event_types: state.filter } });
     for (const room of state.rooms) send({ action: "join", room });
@@ -92,7 +94,11 @@ function handle(message) {
   switch (message.type) {
     case "telemetry": return showTelemetry(message);
     case "alerts": return showAlerts(message.alerts || []);
-    case "event": return showEvent(message);
+    case "event":
+      if (message.event_type === "connected") {
+        return setState("connected", `id ${String(message.data.connection_id).slice(0, 8)}`);
+      }
+      return showEvent(message);
     case "status": return setState("connected", `${message.source} ${message.status}`);
     case "joined": case "left": return showRooms();
     case "error": return showEvent({ event_type: `error: ${message.code}`, timestamp: new Date().toISOString(),

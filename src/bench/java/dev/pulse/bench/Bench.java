@@ -52,6 +52,8 @@ public final class Bench {
     private static final int FLOOR_PORT = 18_481;
     /** Broadcasts per second; at 10,000 recipients, 5 per second is already 50,000 messages per second. */
     private static final int[] BROADCAST_RATES = { 1, 2, 5 };
+    /** Tenants of the many-tenants scenario; each watches two devices and its alerts. */
+    private static final int[] TENANT_COUNTS = { 10, 1_000, 5_000 };
 
     private final Path root = Path.of("").toAbsolutePath();
     private final Map<String, Object> results = new LinkedHashMap<>();
@@ -118,6 +120,10 @@ public final class Bench {
             }
             fanout("pulse", clients, event -> publish(vertx, tokens, event));
             clients.closeAll();
+            if (!skipped.contains("tenants")) {
+                awaitCount(clients.closed, connections, Duration.ofSeconds(60));
+                tenants(vertx, pulse, tokens);
+            }
         }
         if (!skipped.isEmpty()) {
             // A partial run is for comparing settings: print it, do not overwrite the published figures.
@@ -324,6 +330,99 @@ public final class Bench {
         results.put("fanout_" + target + "_closed_connections", clients.closed.get() - closedBefore);
     }
 
+    /**
+     * 7. Many tenants: connections spread over N tenants (at least 1,000 connections), each tenant's two devices
+     * written every second. The telemetry poll cycle (tenants read in parallel) and the alert poll cycle, their
+     * queries per interval, and the latency from write to receipt.
+     */
+    private void tenants(Vertx vertx, PulseProcess pulse, Tokens tokens) throws Exception {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int tenantCount : TENANT_COUNTS) {
+            int clientCount = Math.max(tenantCount, 1_000);
+            String prefix = "bt" + tenantCount + "-" + System.currentTimeMillis() % 100_000 + "-";
+            Map<Integer, String> tokenByTenant = new HashMap<>();
+            for (int t = 0; t < tenantCount; t++) {
+                tokenByTenant.put(t, tokens.sign(prefix + t, "bench-client", "customer_viewer"));
+            }
+            Latencies latencies = new Latencies();
+            AtomicInteger subscribed = new AtomicInteger();
+            Clients clients = new Clients(vertx, clientCount);
+            clients.listen((client, text) -> {
+                if (text.startsWith("{\"type\":\"subscribed\",\"channel\":\"device\"")) {
+                    subscribed.incrementAndGet();
+                } else if (text.startsWith("{\"type\":\"telemetry\"")) {
+                    long sent = number(text, "\"t\":");
+                    if (sent > 0) {
+                        latencies.add((System.nanoTime() - sent) / 1000);
+                    }
+                }
+            });
+            clients.connect(pulse.port, clientCount, i -> "/api/v2/ws?token=" + tokenByTenant.get(i % tenantCount),
+                    i -> List.of("{\"action\":\"subscribe\",\"type\":\"device\",\"device_ids\":[\"dev-0\",\"dev-1\"]}",
+                            "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
+            awaitCount(subscribed, clientCount, Duration.ofMinutes(5));
+            PulseProcess.pause(2000);
+            double[] influxBefore = pollFigures(pulse, "influxdb");
+            double[] postgresBefore = pollFigures(pulse, "postgresql");
+            double influxMax = 0;
+            double postgresMax = 0;
+            latencies.reset();
+            for (int second = 0; second < seconds * 2; second++) {
+                long now = System.currentTimeMillis();
+                StringBuilder lines = new StringBuilder();
+                for (int t = 0; t < tenantCount; t++) {
+                    for (int d = 0; d < 2; d++) {
+                        lines.append("telemetry,tenant_id=").append(prefix).append(t).append(",device_id=dev-")
+                                .append(d).append(" temperature=").append(20 + d).append(",t=")
+                                .append(System.nanoTime()).append("i ").append(now).append('\n');
+                    }
+                }
+                influxWrite(lines.toString());
+                PulseProcess.pause(1000);
+                influxMax = Math.max(influxMax, pulse.metric("pulse_poll_duration_seconds_max", "influxdb"));
+                postgresMax = Math.max(postgresMax, pulse.metric("pulse_poll_duration_seconds_max", "postgresql"));
+            }
+            PulseProcess.pause(2000);
+            double[] influx = delta(pollFigures(pulse, "influxdb"), influxBefore);
+            double[] postgres = delta(pollFigures(pulse, "postgresql"), postgresBefore);
+            double[] summary = latencies.summary();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("tenants", tenantCount);
+            row.put("connections", clientCount);
+            row.put("watched_devices", 2 * tenantCount);
+            row.put("telemetry_cycle_mean_ms", round(influx[1] * 1000 / Math.max(1, influx[0])));
+            row.put("telemetry_cycle_max_ms", round(influxMax * 1000));
+            row.put("influx_queries_per_interval", round(influx[2] / Math.max(1, influx[0])));
+            row.put("telemetry_pushes", latencies.count());
+            row.put("telemetry_latency_p50_ms", round(summary[0]));
+            row.put("telemetry_latency_p99_ms", round(summary[1]));
+            row.put("telemetry_latency_max_ms", round(summary[2]));
+            row.put("alert_cycle_mean_ms", round(postgres[1] * 1000 / Math.max(1, postgres[0])));
+            row.put("alert_cycle_max_ms", round(postgresMax * 1000));
+            row.put("postgres_queries_per_interval", round(postgres[2] / Math.max(1, postgres[0])));
+            rows.add(row);
+            System.out.println("tenants: " + row);
+            clients.closeAll();
+            awaitCount(clients.closed, clientCount, Duration.ofSeconds(60));
+        }
+        results.put("tenants", rows);
+    }
+
+    /** Poll cycles, seconds spent in them, and queries sent, of one source, as counted by Pulse. */
+    private static double[] pollFigures(PulseProcess pulse, String source) throws Exception {
+        return new double[] { pulse.metric("pulse_poll_duration_seconds_count", source),
+                pulse.metric("pulse_poll_duration_seconds_sum", source),
+                pulse.metric("pulse_source_queries_total", source) };
+    }
+
+    private static double[] delta(double[] after, double[] before) {
+        double[] delta = new double[after.length];
+        for (int i = 0; i < after.length; i++) {
+            delta[i] = after[i] - before[i];
+        }
+        return delta;
+    }
+
     /** 5. Pulse's measured queries per interval against the per-connection polling design, from the counts. */
     @SuppressWarnings("unchecked")
     private void databaseLoad() {
@@ -457,6 +556,26 @@ public final class Bench {
         md.append("\nPulse reads each tenant once per interval, in batches of `pulse.telemetry.max-devices-per-query` ")
                 .append("(200) devices: ").append(devices).append(" watched devices of one tenant are ")
                 .append((devices + 199) / 200).append(" queries.\n");
+        List<Map<String, Object>> tenantRows = (List<Map<String, Object>>) results.get("tenants");
+        if (tenantRows != null) {
+            md.append("\n## Many tenants\n\n| tenants | connections | watched devices | telemetry cycle mean / max ms ")
+                    .append("| InfluxDB queries per interval | telemetry p50 / p99 / max ms | alert cycle mean / max ms ")
+                    .append("| PostgreSQL queries per interval |\n|---|---|---|---|---|---|---|---|\n");
+            for (Map<String, Object> row : tenantRows) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s / %s | %s | %s / %s / %s | %s / %s | %s |%n",
+                        row.get("tenants"), row.get("connections"), row.get("watched_devices"),
+                        row.get("telemetry_cycle_mean_ms"), row.get("telemetry_cycle_max_ms"),
+                        row.get("influx_queries_per_interval"), row.get("telemetry_latency_p50_ms"),
+                        row.get("telemetry_latency_p99_ms"), row.get("telemetry_latency_max_ms"),
+                        row.get("alert_cycle_mean_ms"), row.get("alert_cycle_max_ms"),
+                        row.get("postgres_queries_per_interval")));
+            }
+            md.append("\nEach tenant watches two devices (written every second) and its alerts; connections are spread ")
+                    .append("over the tenants. The telemetry poller reads tenants in parallel ")
+                    .append("(`pulse.telemetry.poll-concurrency`, 8 queries in flight), the alert poller 4 tenants at a ")
+                    .append("time; cycle times are Pulse's own `pulse_poll_duration_seconds`. Telemetry poll 1 s, ")
+                    .append("alert poll 5 s.\n");
+        }
         Files.writeString(root.resolve("src/bench/BENCHMARKS.md"), md.toString());
         System.out.println();
         System.out.println(md);

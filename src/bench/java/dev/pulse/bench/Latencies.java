@@ -15,6 +15,11 @@ final class Latencies {
         samples[count++] = micros;
     }
 
+    /** Forgets the samples so far (those of a warm-up). */
+    synchronized void reset() {
+        count = 0;
+    }
+
     synchronized int count() {
         return count;
     }

@@ -109,7 +109,12 @@ class CoreFlowsTest {
         Management.get("/q/health/started").then().statusCode(200);
         List<Map<String, Object>> checks = Management.get("/q/health/ready").then().statusCode(200).extract().jsonPath()
                 .getList("checks");
-        assertThat(checks).extracting(check -> check.get("name")).contains("influxdb", "postgresql");
+        // Readiness: can this replica serve? The shared databases are in their own group.
+        assertThat(checks).extracting(check -> check.get("name")).contains("pollers", "event-loops")
+                .doesNotContain("influxdb", "postgresql", "cluster");
+        List<Map<String, Object>> sources = Management.get("/q/health/group/sources").then().statusCode(200).extract()
+                .jsonPath().getList("checks");
+        assertThat(sources).extracting(check -> check.get("name")).contains("influxdb", "postgresql", "cluster");
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
             client.send("{\"action\":\"ping\"}").awaitType("pong");
             Management.get("/q/metrics").then().statusCode(200).body(containsString("pulse_connections_active"))

@@ -4,19 +4,20 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
+import dev.pulse.gateway.sources.SourcesHealth;
+import io.smallrye.health.api.HealthGroup;
 
 /**
- * Ready only while this replica listens to PostgreSQL notifications: without them its clients would silently miss
+ * UP while this replica listens to PostgreSQL notifications (in the {@code sources} group): without them its clients miss
  * events published on other replicas and instant alert pushes. Always UP with {@code pulse.cluster.enabled=false}.
  */
-@Readiness
+@HealthGroup(SourcesHealth.GROUP)
 @ApplicationScoped
-public class ClusterReadinessCheck implements HealthCheck {
+public class ClusterHealthCheck implements HealthCheck {
 
     private final PostgresBus bus;
 
-    public ClusterReadinessCheck(PostgresBus bus) {
+    public ClusterHealthCheck(PostgresBus bus) {
         this.bus = bus;
     }
 

@@ -108,6 +108,13 @@ public interface PulseConfig {
         @WithDefault("5s")
         Duration pollInterval();
 
+        /**
+         * InfluxDB queries in flight at once: tenants (and batches) are read in parallel, so a cycle lasts about the
+         * slowest read rather than the sum of them all, and one slow tenant does not delay the others.
+         */
+        @WithDefault("8")
+        int pollConcurrency();
+
         /** Most devices named in one InfluxQL query; a tenant watching more is read in several batches. */
         @WithDefault("200")
         int maxDevicesPerQuery();

@@ -91,6 +91,32 @@ public class EventPublisher {
         return recipients;
     }
 
+    /**
+     * Tells the room's members that {@code member} joined or left ({@code member_joined} / {@code member_left}).
+     * Presence is opt-in: only connections whose event filter names the type receive it, never the member itself,
+     * never another tenant. Costs nothing while nobody of the tenant asked for presence.
+     */
+    public void presence(GatewaySession member, String room, String eventType) {
+        Collection<GatewaySession> listeners = registry.presenceListeners(member.tenant());
+        if (listeners.isEmpty()) {
+            return;
+        }
+        OutboundMessage message = null;
+        for (GatewaySession listener : listeners) {
+            if (listener != member && listener.inRoom(room) && listener.asksFor(eventType)) {
+                if (message == null) {
+                    ObjectNode data = mapper.createObjectNode();
+                    data.put("room", room);
+                    data.put("connection_id", member.id());
+                    data.put("subject", member.principal().subject());
+                    data.put("members", registry.roomMembers(member.tenant(), room).size());
+                    message = messages.event(eventType, clock.instant(), data, "pulse", room);
+                }
+                delivery.send(listener, message);
+            }
+        }
+    }
+
     /** {@link #publish(String, String, ObjectNode, String, String)} with the data as a map of plain values. */
     public int publish(String tenant, String eventType, Map<String, ?> data, String source, String room) {
         return publish(tenant, eventType, (ObjectNode) mapper.valueToTree(data), source, room);

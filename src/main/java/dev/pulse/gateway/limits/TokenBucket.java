@@ -23,13 +23,18 @@ public final class TokenBucket {
     }
 
     /** Takes a token if one is left at {@code now}. */
-    public synchronized boolean tryTake(long now) {
+    public boolean tryTake(long now) {
+        return tryTake(now, 1);
+    }
+
+    /** Takes {@code count} tokens if that many are left at {@code now} (all or none). */
+    public synchronized boolean tryTake(long now, int count) {
         if (now > lastRefill) {
             tokens = Math.min(capacity, tokens + (now - lastRefill) * tokensPerNano);
             lastRefill = now;
         }
-        if (tokens >= 1) {
-            tokens -= 1;
+        if (tokens >= count) {
+            tokens -= count;
             return true;
         }
         return false;

@@ -4,18 +4,19 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
+import dev.pulse.gateway.sources.SourcesHealth;
+import io.smallrye.health.api.HealthGroup;
 
 import dev.pulse.gateway.telemetry.TelemetrySource;
 
-/** Ready only while InfluxDB answers its ping (within two seconds). PostgreSQL has {@link PostgresReadinessCheck}. */
-@Readiness
+/** UP while InfluxDB answers its ping (within two seconds); in the {@code sources} group, not in readiness. */
+@HealthGroup(SourcesHealth.GROUP)
 @ApplicationScoped
-public class InfluxReadinessCheck implements HealthCheck {
+public class InfluxHealthCheck implements HealthCheck {
 
     private final TelemetrySource source;
 
-    public InfluxReadinessCheck(TelemetrySource source) {
+    public InfluxHealthCheck(TelemetrySource source) {
         this.source = source;
     }
 

@@ -11,6 +11,19 @@ public sealed interface ClientCommand {
     record UnsubscribeDevice(String deviceId) implements ClientCommand {
     }
 
+    /**
+     * The list form, {@code "device_ids":[...]}: subscribes to every valid id at once. {@code invalid} holds the
+     * entries that are not device ids, as the client sent them (shortened), to be refused in the one confirmation.
+     */
+    record SubscribeDevices(java.util.List<String> deviceIds, java.util.List<String> invalid)
+            implements ClientCommand {
+    }
+
+    /** The list form of unsubscribe. */
+    record UnsubscribeDevices(java.util.List<String> deviceIds, java.util.List<String> invalid)
+            implements ClientCommand {
+    }
+
     record SubscribeAlerts() implements ClientCommand {
     }
 

@@ -1,6 +1,8 @@
 package dev.pulse.gateway.protocol;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +23,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public class ClientMessageParser {
 
     private static final Set<String> TYPE_FORM_ACTIONS = Set.of("ping", "subscribe", "unsubscribe");
+    /** Most device ids one list-form request may name (the per-connection cap may be lower). */
+    public static final int MAX_DEVICE_IDS = 1000;
 
     private final ObjectMapper mapper;
 
@@ -68,7 +72,8 @@ public class ClientMessageParser {
             return new ClientCommand.SubscribeEvents(eventTypes(root));
         }
         return switch (channel(type)) {
-            case "device" -> new ClientCommand.SubscribeDevice(deviceId(root));
+            case "device" -> root.has("device_ids") ? deviceIds(root, true)
+                    : new ClientCommand.SubscribeDevice(deviceId(root));
             default -> new ClientCommand.SubscribeAlerts();
         };
     }
@@ -78,7 +83,8 @@ public class ClientMessageParser {
             return new ClientCommand.UnsubscribeEvents(eventTypes(root));
         }
         return switch (channel(type)) {
-            case "device" -> new ClientCommand.UnsubscribeDevice(deviceId(root));
+            case "device" -> root.has("device_ids") ? deviceIds(root, false)
+                    : new ClientCommand.UnsubscribeDevice(deviceId(root));
             default -> new ClientCommand.UnsubscribeAlerts();
         };
     }
@@ -103,6 +109,30 @@ public class ClientMessageParser {
                             + " characters: letters, digits and . _ : - (starting with a letter or digit)");
         }
         return node.textValue();
+    }
+
+    /**
+     * The list form: {@code "device_ids"} must be a list of 1 to {@link #MAX_DEVICE_IDS} entries; each entry that is
+     * not a valid device id is kept aside to be refused by name, so one bad id does not cost the others.
+     */
+    private static ClientCommand deviceIds(JsonNode root, boolean subscribe) throws ProtocolException {
+        JsonNode list = root.get("device_ids");
+        if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_DEVICE_IDS) {
+            throw new ProtocolException(ErrorCode.INVALID_DEVICE_ID,
+                    "device_ids must be a list of 1 to " + MAX_DEVICE_IDS + " device ids");
+        }
+        Set<String> valid = new LinkedHashSet<>();
+        List<String> invalid = new ArrayList<>();
+        for (JsonNode item : list) {
+            if (item.isTextual() && Identifiers.isValidDeviceId(item.textValue())) {
+                valid.add(item.textValue());
+            } else {
+                invalid.add(item.isTextual() ? shortened(item.textValue()) : item.toString().length() > 64
+                        ? item.getNodeType().name().toLowerCase() : item.toString());
+            }
+        }
+        return subscribe ? new ClientCommand.SubscribeDevices(List.copyOf(valid), invalid)
+                : new ClientCommand.UnsubscribeDevices(List.copyOf(valid), invalid);
     }
 
     /** The room of a join or leave: {@code "room"} at the top level, or inside {@code data}. */
@@ -152,7 +182,11 @@ public class ClientMessageParser {
 
     /** Echoes client input in an error message without letting it grow the reply or break a terminal. */
     private static String printable(String value) {
+        return '"' + shortened(value) + '"';
+    }
+
+    private static String shortened(String value) {
         String cut = value.length() > 64 ? value.substring(0, 64) + "…" : value;
-        return '"' + cut.replaceAll("\\p{Cntrl}", "?") + '"';
+        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }

@@ -33,6 +33,11 @@ public final class EventTypes {
     public static final String METRICS_UPDATED = "metrics_updated";
     public static final String ALERT_TRIGGERED = "alert_triggered";
 
+    /** Presence: a connection joined or left a room. Sent only to members whose filter names the type. */
+    public static final String MEMBER_JOINED = "member_joined";
+    public static final String MEMBER_LEFT = "member_left";
+    public static final Set<String> PRESENCE = Set.of(MEMBER_JOINED, MEMBER_LEFT);
+
     /** The catalogue, in the order the design lists it. */
     public static final List<String> CATALOGUE = List.of(CONNECTED, DISCONNECTED, ERROR, AGENT_CREATED, AGENT_UPDATED,
             AGENT_DELETED, AGENT_STATUS_CHANGED, AGENT_ACTION, TASK_CREATED, TASK_ASSIGNED, TASK_STARTED,

@@ -34,6 +34,47 @@ public class ServerMessages {
         return reply(new ServerMessage.Subscription("subscribed", "device", deviceId));
     }
 
+    /** The protocol version Pulse speaks, announced in the {@code connected} event. */
+    public static final String PROTOCOL_VERSION = "1";
+
+    /**
+     * The {@code connected} event sent when a connection opens:
+     * {@code {"type":"event","event_type":"connected","timestamp":...,"source":"pulse","data":{"connection_id",
+     * "tenant","server_time","protocol_version","limits":{...}}}}.
+     */
+    public OutboundMessage connected(String connectionId, String tenant, Instant now, Map<String, ?> limits) {
+        ObjectNode data = mapper.createObjectNode();
+        data.put("connection_id", connectionId);
+        data.put("tenant", tenant);
+        data.put("server_time", Timestamps.format(now));
+        data.put("protocol_version", PROTOCOL_VERSION);
+        data.set("limits", mapper.valueToTree(limits));
+        return event(EventTypes.CONNECTED, now, data, "pulse", null);
+    }
+
+    /** One device id the list form could not take, and why. */
+    public record Refusal(String deviceId, ErrorCode code, String message) {
+    }
+
+    /**
+     * The one confirmation of a list-form request:
+     * {@code {"type":"subscribed","channel":"device","device_ids":[...],"refused":[{"device_id","code","message"}]}}
+     * ({@code unsubscribed} likewise). {@code device_ids} lists what was accepted.
+     */
+    public OutboundMessage devices(boolean subscribed, java.util.List<String> accepted, java.util.List<Refusal> refused) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("type", subscribed ? "subscribed" : "unsubscribed");
+        root.put("channel", "device");
+        ArrayNode ids = root.putArray("device_ids");
+        accepted.forEach(ids::add);
+        ArrayNode refusals = root.putArray("refused");
+        for (Refusal refusal : refused) {
+            refusals.addObject().put("device_id", refusal.deviceId()).put("code", refusal.code().wire())
+                    .put("message", refusal.message());
+        }
+        return write(Kind.REPLY, root);
+    }
+
     public OutboundMessage subscribedAlerts() {
         return reply(new ServerMessage.Subscription("subscribed", "alerts", null));
     }

@@ -154,6 +154,7 @@ public class ConnectionRegistry {
             }
             session.roomSet().clear();
             index.sessions.remove(session);
+            index.presenceListeners.remove(session);
             return index.isEmpty() ? null : index;
         });
         sessions.remove(session.id(), session);
@@ -302,6 +303,24 @@ public class ConnectionRegistry {
         TenantIndex index = tenants.get(tenant);
         Set<GatewaySession> members = index == null ? null : index.rooms.get(room);
         return members == null ? List.of() : List.copyOf(members);
+    }
+
+    /** Records whether the connection's event filter asks for presence events (member_joined, member_left). */
+    public void presenceListener(GatewaySession session, boolean listening) {
+        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
+            if (listening && !session.isClosed()) {
+                index.presenceListeners.add(session);
+            } else {
+                index.presenceListeners.remove(session);
+            }
+            return index;
+        });
+    }
+
+    /** The tenant's connections that asked for presence events (a snapshot; usually few or none). */
+    public Collection<GatewaySession> presenceListeners(String tenant) {
+        TenantIndex index = tenants.get(tenant);
+        return index == null || index.presenceListeners.isEmpty() ? List.of() : List.copyOf(index.presenceListeners);
     }
 
     /** Every connection of a tenant (a snapshot). */

@@ -3,7 +3,6 @@ package dev.pulse.gateway.registry;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.pulse.gateway.limits.TokenBucket;
@@ -27,7 +26,9 @@ public final class GatewaySession {
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile long lastPongNanos = System.nanoTime();
     private volatile TokenBucket rateLimit;
-    private final AtomicInteger rateViolations = new AtomicInteger();
+    private volatile TokenBucket subscriptionRateLimit;
+    private double rateViolations;
+    private long lastViolationNanos;
     private final SessionOutbox outbox = new SessionOutbox();
     private final AtomicLong messagesSent = new AtomicLong();
     private final AtomicLong messagesReceived = new AtomicLong();
@@ -93,9 +94,34 @@ public final class GatewaySession {
         return bucket.tryTake(now);
     }
 
-    /** Counts a rate-limited frame; returns how many there have been. */
-    public int rateViolation() {
-        return rateViolations.incrementAndGet();
+    /**
+     * Takes {@code cost} tokens of the subscription rate: subscribe and unsubscribe requests have a burst of
+     * {@code burst} (a page load subscribing to every device it may watch) and then the message rate.
+     */
+    public boolean trySubscriptionRate(long now, int messagesPerMinute, int burst, int cost) {
+        if (messagesPerMinute <= 0) {
+            return true;
+        }
+        TokenBucket bucket = subscriptionRateLimit;
+        if (bucket == null) {
+            // Refills at the message rate: the burst is for page loads, not for sustained churn.
+            bucket = new TokenBucket(burst, 60_000_000_000L * burst / messagesPerMinute, now);
+            subscriptionRateLimit = bucket;
+        }
+        return bucket.tryTake(now, Math.min(cost, burst));
+    }
+
+    /**
+     * Counts a rate-limited frame and returns the violation count, which decays by one per {@code decayNanos}: a
+     * client that overshoots now and then never accumulates its way to a close, a flood does within a burst.
+     */
+    public synchronized int rateViolation(long now, long decayNanos) {
+        if (rateViolations > 0) {
+            rateViolations = Math.max(0, rateViolations - (now - lastViolationNanos) / (double) decayNanos);
+        }
+        lastViolationNanos = now;
+        rateViolations += 1;
+        return (int) Math.ceil(rateViolations);
     }
 
     /** Whether the connection watches anything: devices, alerts or rooms (an event filter alone does not count). */
@@ -113,6 +139,26 @@ public final class GatewaySession {
 
     public Instant connectedAt() {
         return connectedAt;
+    }
+
+    /** How many devices this connection watches (no copy). */
+    public int deviceCount() {
+        return devices.size();
+    }
+
+    /** Whether this connection watches {@code deviceId} (no copy). */
+    public boolean watchesDevice(String deviceId) {
+        return devices.contains(deviceId);
+    }
+
+    /** Whether this connection is in {@code room} (no copy). */
+    public boolean inRoom(String room) {
+        return rooms.contains(room);
+    }
+
+    /** Whether the filter names {@code eventType} itself: presence events go only to those who asked for them. */
+    public boolean asksFor(String eventType) {
+        return eventTypes.contains(eventType);
     }
 
     /** Devices this connection watches (a read-only view). */

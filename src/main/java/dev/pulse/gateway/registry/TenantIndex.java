@@ -13,6 +13,8 @@ final class TenantIndex {
     final Map<String, DeviceWatch> devices = new ConcurrentHashMap<>();
     final Map<String, Set<GatewaySession>> rooms = new ConcurrentHashMap<>();
     volatile AlertFeed alerts;
+    /** Connections whose event filter names a presence event type (few: presence is opt-in). */
+    final Set<GatewaySession> presenceListeners = ConcurrentHashMap.newKeySet();
     /** Places taken by connections being registered, so the tenant limit cannot be overshot by concurrent opens. */
     int reserved;
 

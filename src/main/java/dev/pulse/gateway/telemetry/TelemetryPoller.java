@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -21,8 +22,9 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Reads the latest point of every watched device once per interval: one InfluxQL query per tenant (more only past
- * {@code pulse.telemetry.max-devices-per-query} devices), however many connections watch them. Runs on a worker
- * thread because the InfluxDB client blocks; cycles never overlap.
+ * {@code pulse.telemetry.max-devices-per-query} devices), however many connections watch them. The queries run on
+ * {@link InfluxReaders}, {@code pulse.telemetry.poll-concurrency} at a time, because the InfluxDB client blocks; a
+ * cycle ends when its last query has, and cycles never overlap.
  */
 @ApplicationScoped
 public class TelemetryPoller {
@@ -36,9 +38,12 @@ public class TelemetryPoller {
     private final SourceHealth health;
     private final PollerHeartbeats heartbeats;
     private final int batchSize;
+    private final InfluxReaders readers;
 
     public TelemetryPoller(ConnectionRegistry registry, TelemetrySource source, TelemetryService telemetry,
-            GatewayMetrics metrics, SourceHealth health, PollerHeartbeats heartbeats, PulseConfig config) {
+            GatewayMetrics metrics, SourceHealth health, PollerHeartbeats heartbeats, InfluxReaders readers,
+            PulseConfig config) {
+        this.readers = readers;
         this.health = health;
         this.heartbeats = heartbeats;
         this.registry = registry;
@@ -59,19 +64,25 @@ public class TelemetryPoller {
     }
 
     private void pollIfDue() {
+        // Before anything that may return early: readings of devices nobody watches any more are dropped on time.
+        telemetry.expireReadings();
         if (!health.due(GatewayMetrics.INFLUXDB)) {
             return;
         }
         long started = System.nanoTime();
         Map<String, Collection<DeviceWatch>> watched = registry.deviceWatchesByTenant();
-        String failure = null;
+        List<CompletableFuture<String>> reads = new ArrayList<>();
         for (Map.Entry<String, Collection<DeviceWatch>> tenant : watched.entrySet()) {
             for (List<DeviceWatch> batch : batches(tenant.getValue())) {
-                String batchFailure = pollBatch(tenant.getKey(), batch);
-                failure = failure == null ? batchFailure : failure;
+                reads.add(CompletableFuture.supplyAsync(() -> pollBatch(tenant.getKey(), batch), readers.executor()));
             }
         }
-        telemetry.expireReadings();
+        // The cycle ends when every read has; cycles never overlap.
+        String failure = null;
+        for (CompletableFuture<String> read : reads) {
+            String batchFailure = read.join();
+            failure = failure == null ? batchFailure : failure;
+        }
         metrics.pollCycle(GatewayMetrics.INFLUXDB, Duration.ofNanos(System.nanoTime() - started), failure == null);
         if (!watched.isEmpty()) {
             health.report(GatewayMetrics.INFLUXDB, failure != null, failure);
@@ -93,10 +104,10 @@ public class TelemetryPoller {
             }
             telemetry.readJustNow(tenant, batch);
             return null;
-        } catch (TelemetrySourceException e) {
+        } catch (TelemetrySourceException | RuntimeException e) {
             metrics.pollFailure(GatewayMetrics.INFLUXDB);
             LOG.debugf("Telemetry poll of a batch failed: %s", e.getMessage());
-            return e.getMessage();
+            return String.valueOf(e.getMessage());
         }
     }
 

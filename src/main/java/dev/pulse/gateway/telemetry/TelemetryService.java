@@ -3,9 +3,11 @@ package dev.pulse.gateway.telemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -21,7 +23,6 @@ import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
 import dev.pulse.gateway.registry.GatewaySession;
 import dev.pulse.gateway.sources.FirstReads;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 
 /**
@@ -44,11 +45,10 @@ public class TelemetryService {
     private final Delivery delivery;
     private final SourceHealth health;
     private final int batchSize;
-    private final Executor blocking = Infrastructure.getDefaultWorkerPool();
     private final FirstReads<DeviceWatch.LatestPoint> firstReads;
 
     public TelemetryService(ConnectionRegistry registry, TelemetrySource source, ServerMessages messages,
-            Delivery delivery, SourceHealth health, Vertx vertx, PulseConfig config) {
+            Delivery delivery, SourceHealth health, InfluxReaders readers, Vertx vertx, PulseConfig config) {
         this.health = health;
         this.registry = registry;
         this.source = source;
@@ -56,7 +56,7 @@ public class TelemetryService {
         this.delivery = delivery;
         this.batchSize = Math.max(1, config.telemetry().maxDevicesPerQuery());
         this.firstReads = new FirstReads<>(config.telemetry().pollInterval(), FIRST_READ_WINDOW,
-                (delay, flush) -> vertx.setTimer(delay, timer -> blocking.execute(flush)), this::readFirst,
+                (delay, flush) -> vertx.setTimer(delay, timer -> readers.executor().execute(flush)), this::readFirst,
                 System::nanoTime);
     }
 
@@ -112,12 +112,25 @@ public class TelemetryService {
         for (int from = 0; from < devices.size(); from += batchSize) {
             List<String> batch = devices.subList(from, Math.min(devices.size(), from + batchSize));
             try {
+                Map<String, TelemetryPoint> found = new HashMap<>();
                 for (TelemetryPoint point : source.latestPoints(tenant, batch)) {
-                    registry.deviceWatch(tenant, point.deviceId()).ifPresent(watch -> publish(watch, point));
+                    found.put(point.deviceId(), point);
                 }
-                List<DeviceWatch> read = new ArrayList<>();
-                batch.forEach(device -> registry.deviceWatch(tenant, device).ifPresent(read::add));
-                readJustNow(tenant, read);
+                for (String device : batch) {
+                    TelemetryPoint point = found.get(device);
+                    Optional<DeviceWatch> watch = registry.deviceWatch(tenant, device);
+                    if (watch.isPresent()) {
+                        if (point != null) {
+                            publish(watch.get(), point);
+                        }
+                        firstReads.record(tenant, device, watch.get().latest());
+                    } else {
+                        // Unsubscribed while the read was pending (churn): remembered all the same, so the next
+                        // subscribe within the interval is served from memory instead of reading again.
+                        firstReads.record(tenant, device, point == null ? null : new DeviceWatch.LatestPoint(
+                                point.time(), messages.telemetry(device, point.time(), point.metrics())));
+                    }
+                }
             } catch (TelemetrySourceException e) {
                 // The next poll retries; the poller owns reporting the source's health.
                 LOG.debugf("First read of %d devices failed: %s", batch.size(), e.getMessage());

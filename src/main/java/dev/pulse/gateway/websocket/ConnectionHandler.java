@@ -1,9 +1,12 @@
 package dev.pulse.gateway.websocket;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,11 +19,13 @@ import dev.pulse.gateway.lifecycle.GracefulShutdown;
 import dev.pulse.gateway.lifecycle.ServerClose;
 import dev.pulse.gateway.limits.ConnectRateGuard;
 import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.events.EventPublisher;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.ClientCommand;
 import dev.pulse.gateway.protocol.ClientMessageParser;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.ErrorCode;
+import dev.pulse.gateway.protocol.EventTypes;
 import dev.pulse.gateway.protocol.Identifiers;
 import dev.pulse.gateway.protocol.ProtocolException;
 import dev.pulse.gateway.protocol.ServerMessages;
@@ -62,19 +67,36 @@ public class ConnectionHandler {
     private final ConnectRateGuard connectRate;
     private final GracefulShutdown shutdown;
     private final ServerClose closer;
+    private final EventPublisher events;
     private final PulseConfig.Limits limits;
+    private final Map<String, Object> announcedLimits;
     private final Clock clock = Clock.systemUTC();
     private final int maxMessageBytes = FrameViolations.maxMessageBytes();
+    /** A page load subscribing to every device it may watch, plus alerts and event filters, passes at once. */
+    private final int subscriptionBurst;
+    /** One rate violation is forgiven per message token earned (60 s / messages-per-minute). */
+    private final long violationDecayNanos;
 
     public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
             ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,
             GatewayMetrics metrics, OpeningConnections opening, TokenLifetime lifetime, ConnectRateGuard connectRate,
-            GracefulShutdown shutdown, ServerClose closer, PulseConfig config) {
+            GracefulShutdown shutdown, ServerClose closer, EventPublisher events, PulseConfig config) {
+        this.events = events;
         this.shutdown = shutdown;
         this.closer = closer;
         this.lifetime = lifetime;
         this.connectRate = connectRate;
         this.limits = config.limits();
+        this.subscriptionBurst = limits.devicesPerConnection() + 50;
+        this.violationDecayNanos = 60_000_000_000L / Math.max(1, limits.messagesPerMinute());
+        Map<String, Object> announced = new LinkedHashMap<>();
+        announced.put("max_message_bytes", maxMessageBytes);
+        announced.put("messages_per_minute", limits.messagesPerMinute());
+        announced.put("subscription_burst", subscriptionBurst);
+        announced.put("devices_per_connection", limits.devicesPerConnection());
+        announced.put("rooms_per_connection", limits.roomsPerConnection());
+        announced.put("event_types_per_connection", limits.eventTypesPerConnection());
+        this.announcedLimits = Map.copyOf(announced);
         this.verifier = verifier;
         this.registry = registry;
         this.parser = parser;
@@ -142,6 +164,8 @@ public class ConnectionHandler {
         metrics.connectionOpened(endpoint, principal.tenant());
         LOG.infof("Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(),
                 principal.tenant(), principal.subject(), principal.role(), endpoint);
+        // First message on every connection: the client learns its id and limits without asking.
+        delivery.send(session, messages.connected(session.id(), principal.tenant(), clock.instant(), announcedLimits));
         initialRoom.ifPresent(room -> join(session, room));
         if (!opening.settle(connection.id(), frame -> handle(session, frame))) {
             closeForEarlyFlood(connection);
@@ -172,35 +196,42 @@ public class ConnectionHandler {
     }
 
     private void handle(GatewaySession session, String frame) {
-        if (!received(session)) {
-            return;
-        }
+        long now = System.nanoTime();
         ClientCommand command;
         try {
             command = parser.parse(frame);
         } catch (ProtocolException e) {
-            metrics.messageReceived("invalid", session.tenant());
-            delivery.send(session, messages.error(e.code(), e.getMessage()));
+            if (received(session, now, 0)) {
+                metrics.messageReceived("invalid", session.tenant());
+                delivery.send(session, messages.error(e.code(), e.getMessage()));
+            }
             return;
         }
-        metrics.messageReceived(label(command), session.tenant());
-        dispatch(session, command);
+        if (received(session, now, subscriptionCost(command))) {
+            metrics.messageReceived(label(command), session.tenant());
+            dispatch(session, command);
+        }
     }
 
     /**
-     * Counts a frame from the client and takes it from the connection's message rate. False when the rate refused it:
-     * the client got {@code rate_limited} (or, after too many, the connection is closing with 1008).
+     * Counts a frame from the client and takes it from the connection's rate: subscribe and unsubscribe requests
+     * ({@code subscriptionCost} > 0, one per device named) from the subscription rate, whose burst lets a page load
+     * subscribe to every device the connection may watch; everything else, junk included, from the message rate.
+     * False when the rate refused it: the client got {@code rate_limited} (or, after too many, the connection is
+     * closing with 1008).
      */
-    private boolean received(GatewaySession session) {
-        long now = System.nanoTime();
+    private boolean received(GatewaySession session, long now, int subscriptionCost) {
         session.countReceived();
         session.touched(now);
-        if (session.tryRate(now, limits.messagesPerMinute())) {
+        boolean allowed = subscriptionCost > 0
+                ? session.trySubscriptionRate(now, limits.messagesPerMinute(), subscriptionBurst, subscriptionCost)
+                : session.tryRate(now, limits.messagesPerMinute());
+        if (allowed) {
             return true;
         }
         metrics.rateLimited();
         metrics.messageReceived("rate_limited", session.tenant());
-        if (session.rateViolation() > limits.rateViolationsBeforeClose()) {
+        if (session.rateViolation(now, violationDecayNanos) > limits.rateViolationsBeforeClose()) {
             LOG.infof("Connection %s closed: rate limit exceeded", session.id());
             closer.close(session.connection(), CloseCodes.RATE_LIMIT);
         } else {
@@ -213,7 +244,7 @@ public class ConnectionHandler {
     /** Answers a binary frame: the protocol is text only. Binary frames count against the message rate too. */
     public void binary(WebSocketConnection connection) {
         registry.session(connection).ifPresent(session -> {
-            if (!received(session)) {
+            if (!received(session, System.nanoTime(), 0)) {
                 return;
             }
             metrics.messageReceived("binary", session.tenant());
@@ -232,7 +263,9 @@ public class ConnectionHandler {
         opening.forget(connection.id());
         registry.session(connection).ifPresent(session -> {
             lifetime.forget(session);
+            Set<String> rooms = session.rooms();
             registry.unregister(session);
+            rooms.forEach(room -> events.presence(session, room, EventTypes.MEMBER_LEFT));
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
             metrics.connectionClosed(code, session.tenant());
             LOG.infof("Connection closed id=%s tenant=%s subject=%s code=%d", session.id(), session.tenant(),
@@ -274,8 +307,8 @@ public class ConnectionHandler {
 
     private void dispatch(GatewaySession session, ClientCommand command) {
         if (command instanceof ClientCommand.SubscribeDevice subscribe) {
-            if (session.devices().size() >= limits.devicesPerConnection()
-                    && !session.devices().contains(subscribe.deviceId())) {
+            if (session.deviceCount() >= limits.devicesPerConnection()
+                    && !session.watchesDevice(subscribe.deviceId())) {
                 delivery.send(session, messages.error(ErrorCode.TOO_MANY_DEVICES, "At most "
                         + limits.devicesPerConnection() + " device subscriptions per connection"));
                 return;
@@ -288,6 +321,11 @@ public class ConnectionHandler {
         } else if (command instanceof ClientCommand.UnsubscribeDevice unsubscribe) {
             telemetry.unsubscribe(session, unsubscribe.deviceId());
             delivery.send(session, messages.unsubscribedDevice(unsubscribe.deviceId()));
+        } else if (command instanceof ClientCommand.SubscribeDevices subscribe) {
+            subscribeDevices(session, subscribe);
+        } else if (command instanceof ClientCommand.UnsubscribeDevices unsubscribe) {
+            unsubscribe.deviceIds().forEach(device -> telemetry.unsubscribe(session, device));
+            delivery.send(session, messages.devices(false, unsubscribe.deviceIds(), invalid(unsubscribe.invalid())));
         } else if (command instanceof ClientCommand.SubscribeAlerts) {
             AlertFeed feed = alerts.subscribe(session);
             delivery.send(session, messages.subscribedAlerts());
@@ -298,20 +336,27 @@ public class ConnectionHandler {
             alerts.unsubscribe(session);
             delivery.send(session, messages.unsubscribedAlerts());
         } else if (command instanceof ClientCommand.SubscribeEvents subscribe) {
-            java.util.Set<String> filter = session.addEventTypes(subscribe.eventTypes(),
+            Set<String> filter = session.addEventTypes(subscribe.eventTypes(),
                     limits.eventTypesPerConnection());
             if (filter == null) {
                 delivery.send(session, messages.error(ErrorCode.TOO_MANY_EVENT_TYPES, "At most "
                         + limits.eventTypesPerConnection() + " event types per connection; the filter is unchanged"));
                 return;
             }
+            registry.presenceListener(session, EventTypes.PRESENCE.stream().anyMatch(filter::contains));
             delivery.send(session, messages.eventFilter(true, filter));
         } else if (command instanceof ClientCommand.UnsubscribeEvents unsubscribe) {
-            delivery.send(session, messages.eventFilter(false, session.removeEventTypes(unsubscribe.eventTypes())));
+            Set<String> filter = session.removeEventTypes(unsubscribe.eventTypes());
+            registry.presenceListener(session, EventTypes.PRESENCE.stream().anyMatch(filter::contains));
+            delivery.send(session, messages.eventFilter(false, filter));
         } else if (command instanceof ClientCommand.JoinRoom join) {
             join(session, join.room());
         } else if (command instanceof ClientCommand.LeaveRoom leave) {
-            delivery.send(session, messages.left(leave.room(), registry.leaveRoom(session, leave.room())));
+            boolean left = registry.leaveRoom(session, leave.room());
+            delivery.send(session, messages.left(leave.room(), left));
+            if (left) {
+                events.presence(session, leave.room(), EventTypes.MEMBER_LEFT);
+            }
         } else if (command instanceof ClientCommand.Refresh refresh) {
             lifetime.refresh(session, refresh.token());
         } else if (command instanceof ClientCommand.Info) {
@@ -321,6 +366,51 @@ public class ConnectionHandler {
         } else {
             throw new IllegalStateException("Unhandled command " + command);
         }
+    }
+
+    /**
+     * The list form: every valid id up to the device cap is subscribed, the rest refused by name, all in one
+     * confirmation; then the latest points of the new subscriptions (coalesced into one read per tenant).
+     */
+    private void subscribeDevices(GatewaySession session, ClientCommand.SubscribeDevices subscribe) {
+        List<String> accepted = new ArrayList<>();
+        List<ServerMessages.Refusal> refused = new ArrayList<>(invalid(subscribe.invalid()));
+        List<DeviceWatch> watches = new ArrayList<>();
+        for (String device : subscribe.deviceIds()) {
+            if (session.deviceCount() >= limits.devicesPerConnection() && !session.watchesDevice(device)) {
+                refused.add(new ServerMessages.Refusal(device, ErrorCode.TOO_MANY_DEVICES,
+                        "At most " + limits.devicesPerConnection() + " device subscriptions per connection"));
+                continue;
+            }
+            DeviceWatch watch = telemetry.subscribe(session, device);
+            accepted.add(device);
+            if (watch != null) {
+                watches.add(watch);
+            }
+        }
+        delivery.send(session, messages.devices(true, accepted, refused));
+        watches.forEach(watch -> telemetry.sendLatest(session, watch));
+    }
+
+    private static List<ServerMessages.Refusal> invalid(List<String> entries) {
+        return entries.stream().map(entry -> new ServerMessages.Refusal(entry, ErrorCode.INVALID_DEVICE_ID,
+                "Not a device id: 1 to " + Identifiers.DEVICE_ID_MAX_LENGTH
+                        + " letters, digits and . _ : - (starting with a letter or digit)")).toList();
+    }
+
+    /** How much of the subscription rate a command takes: one per device named, zero for anything else. */
+    private static int subscriptionCost(ClientCommand command) {
+        if (command instanceof ClientCommand.SubscribeDevices list) {
+            return Math.max(1, list.deviceIds().size() + list.invalid().size());
+        }
+        if (command instanceof ClientCommand.UnsubscribeDevices list) {
+            return Math.max(1, list.deviceIds().size() + list.invalid().size());
+        }
+        boolean subscription = command instanceof ClientCommand.SubscribeDevice
+                || command instanceof ClientCommand.UnsubscribeDevice || command instanceof ClientCommand.SubscribeAlerts
+                || command instanceof ClientCommand.UnsubscribeAlerts || command instanceof ClientCommand.SubscribeEvents
+                || command instanceof ClientCommand.UnsubscribeEvents;
+        return subscription ? 1 : 0;
     }
 
     private void join(GatewaySession session, String room) {
@@ -333,7 +423,11 @@ public class ConnectionHandler {
                     "At most " + limits.roomsPerConnection() + " rooms per connection"));
             return;
         }
+        boolean already = session.inRoom(room);
         delivery.send(session, messages.joined(room, registry.joinRoom(session, room)));
+        if (!already) {
+            events.presence(session, room, EventTypes.MEMBER_JOINED);
+        }
     }
 
     private static Map<String, Object> info(GatewaySession session) {
@@ -356,11 +450,12 @@ public class ConnectionHandler {
     /** The {@code type} label of {@code pulse_messages_received_total}: what the frame asked for. */
     private static String label(ClientCommand command) {
         if (command instanceof ClientCommand.SubscribeDevice || command instanceof ClientCommand.SubscribeAlerts
-                || command instanceof ClientCommand.SubscribeEvents) {
+                || command instanceof ClientCommand.SubscribeEvents || command instanceof ClientCommand.SubscribeDevices) {
             return "subscribe";
         }
         if (command instanceof ClientCommand.UnsubscribeDevice || command instanceof ClientCommand.UnsubscribeAlerts
-                || command instanceof ClientCommand.UnsubscribeEvents) {
+                || command instanceof ClientCommand.UnsubscribeEvents
+                || command instanceof ClientCommand.UnsubscribeDevices) {
             return "unsubscribe";
         }
         if (command instanceof ClientCommand.JoinRoom) {

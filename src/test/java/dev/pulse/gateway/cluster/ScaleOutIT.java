@@ -24,7 +24,8 @@ import dev.pulse.gateway.support.WsClient;
  * A broadcast accepted by either reaches both clients exactly once (also one over the NOTIFY payload limit); an alert INSERT reaches the alert subscribers of
  * both at once although the alert poll runs every ten minutes (so only the NOTIFY path can have carried it); and after
  * PostgreSQL restarts mid-test, both replicas recover by themselves and deliver again. While PostgreSQL is down,
- * readiness says so, and a broadcast is refused with 503 and counted as not relayed.
+ * the sources health group says so while readiness stays UP, and a broadcast is refused with 503 and counted as not
+ * relayed.
  */
 class ScaleOutIT {
 
@@ -64,8 +65,11 @@ class ScaleOutIT {
                 // PostgreSQL goes away: both replicas say so; a broadcast is refused and counted, not lost silently.
                 LocalStack.stack("stop-postgres");
                 for (PackagedPulse replica : List.of(a, b)) {
-                    Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> replica.status("/q/health/ready") == 503);
-                    assertThat(replica.body("/q/health/ready")).contains("\"cluster\"");
+                    Awaitility.await().atMost(Duration.ofSeconds(15))
+                            .until(() -> replica.status("/q/health/group/sources") == 503);
+                    assertThat(replica.body("/q/health/group/sources")).contains("\"cluster\"");
+                    // Still ready: rooms and local events work, and new clients can connect to learn the status.
+                    assertThat(replica.status("/q/health/ready")).isEqualTo(200);
                 }
                 assertThat(a.post("/ws/broadcast", publisher, event("while-down"))).isEqualTo(503);
                 assertThat(a.body("/q/metrics")).containsPattern("pulse_cluster_events_total\\{outcome=\"failed\"[^}]*} [1-9]");
@@ -73,7 +77,8 @@ class ScaleOutIT {
                 // And comes back: both replicas listen again by themselves and deliver.
                 LocalStack.stack("start-postgres");
                 for (PackagedPulse replica : List.of(a, b)) {
-                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> replica.status("/q/health/ready") == 200);
+                    Awaitility.await().atMost(Duration.ofSeconds(30))
+                            .until(() -> replica.status("/q/health/group/sources") == 200);
                 }
                 assertEventOnBothOnce(b, publisher, "after-restart", onA, onB);
                 long second = Stack.insertAlert(tenant, "dev-2", "LOW_BATTERY", "OPEN", "Battery low");

@@ -47,7 +47,7 @@ class StatsAndMetricsTest {
                 third.send("{\"action\":\"ping\"}").awaitType("pong");
                 third.send("{not json").awaitType("error");
             }
-            // 3 connections, 1 gone; frames received: 1 + 2 + 2; replies sent: 3 joined + pong + error.
+            // 3 connections, 1 gone; frames received: 1 + 2 + 2; sent: 3 connected events, 3 joined, pong, error.
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 JsonPath stats = tenantStats(Tokens.claims(tenant, "customer_admin").sign());
                 assertThat(stats.getInt("active_connections")).isEqualTo(2);
@@ -56,7 +56,7 @@ class StatsAndMetricsTest {
                 assertThat(stats.getInt("total_rooms")).isEqualTo(2);
                 assertThat(stats.getMap("rooms")).containsEntry("x", 2).containsEntry("y", 1).hasSize(2);
                 assertThat(stats.getLong("messages_received")).isEqualTo(5);
-                assertThat(stats.getLong("messages_sent")).isEqualTo(5);
+                assertThat(stats.getLong("messages_sent")).isEqualTo(8);
                 assertThat(stats.getString("tenant")).isEqualTo(tenant);
             });
 
@@ -79,7 +79,8 @@ class StatsAndMetricsTest {
                 assertThat(delta(before, after, "pulse_messages_received_total", "type=\"invalid\"")).isEqualTo(1);
                 assertThat(delta(before, after, "pulse_messages_sent_total", "type=\"reply\"")).isEqualTo(4);
                 assertThat(delta(before, after, "pulse_messages_sent_total", "type=\"error\"")).isEqualTo(1);
-                assertThat(delta(before, after, "pulse_messages_sent_total", "type=\"event\"")).isEqualTo(2);
+                // The broadcast to two members, and the connected event each of the three connections opened with.
+                assertThat(delta(before, after, "pulse_messages_sent_total", "type=\"event\"")).isEqualTo(5);
                 assertThat(delta(before, after, "pulse_sent_bytes_total")).isGreaterThan(200);
                 assertThat(delta(before, after, "pulse_broadcast_requests_total", "outcome=\"accepted\"")).isEqualTo(1);
                 assertThat(delta(before, after, "pulse_broadcast_requests_total", "outcome=\"invalid\"")).isEqualTo(1);

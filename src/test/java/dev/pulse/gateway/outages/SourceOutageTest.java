@@ -40,6 +40,8 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class SourceOutageTest {
 
+    /** The shared databases' health group: not readiness, so an outage does not empty the Service. */
+    private static final String SOURCES = "/q/health/group/sources";
     /** Recovery is noticed at the next attempt, which back-off may have pushed several seconds out. */
     private static final Duration RECOVERY = Duration.ofSeconds(30);
 
@@ -55,7 +57,7 @@ class SourceOutageTest {
     void sourcesBack() {
         LocalStack.stack("start-influx");
         LocalStack.stack("start-postgres");
-        Awaitility.await().atMost(RECOVERY).until(() -> Management.get("/q/health/ready").statusCode() == 200);
+        Awaitility.await().atMost(RECOVERY).until(() -> Management.get(SOURCES).statusCode() == 200);
     }
 
     @Test
@@ -76,9 +78,11 @@ class SourceOutageTest {
 
             LocalStack.stack("stop-influx");
             assertThat(early.await(status("influxdb", "unavailable")).path("timestamp").asText()).isNotBlank();
-            Awaitility.await().until(() -> "DOWN".equals(readiness("influxdb")));
-            assertThat(readiness("postgresql")).isEqualTo("UP");
-            Management.get("/q/health/ready").then().statusCode(503);
+            Awaitility.await().until(() -> "DOWN".equals(source("influxdb")));
+            assertThat(source("postgresql")).isEqualTo("UP");
+            Management.get(SOURCES).then().statusCode(503);
+            // This replica can still serve (rooms, events, status messages): it stays in the Service.
+            Management.get("/q/health/ready").then().statusCode(200);
             Management.get("/q/health/live").then().statusCode(200);
 
             // A device subscribed during the outage is told at once why nothing comes yet.
@@ -103,7 +107,7 @@ class SourceOutageTest {
                 Stack.writeInflux(point(tenant, watched, 2, Instant.now().truncatedTo(ChronoUnit.MILLIS)));
                 assertThat(early.await(telemetry(watched)).path("data").path("metrics").path("value").asDouble())
                         .isEqualTo(2.0);
-                Awaitility.await().until(() -> Management.get("/q/health/ready").statusCode() == 200);
+                Awaitility.await().until(() -> Management.get(SOURCES).statusCode() == 200);
 
                 // One status message per change, not one per failing poll.
                 assertThat(early.everythingBeforePong()).noneMatch(m -> "status".equals(m.path("type").asText()));
@@ -127,9 +131,10 @@ class SourceOutageTest {
 
             LocalStack.stack("stop-postgres");
             early.await(status("postgresql", "unavailable"));
-            Awaitility.await().until(() -> "DOWN".equals(readiness("postgresql")));
-            assertThat(readiness("influxdb")).isEqualTo("UP");
-            Management.get("/q/health/ready").then().statusCode(503);
+            Awaitility.await().until(() -> "DOWN".equals(source("postgresql")));
+            assertThat(source("influxdb")).isEqualTo("UP");
+            Management.get(SOURCES).then().statusCode(503);
+            Management.get("/q/health/ready").then().statusCode(200);
             Management.get("/q/health/live").then().statusCode(200);
 
             // A tenant nobody watched before subscribes during the outage: no list can be read yet, and it is told so.
@@ -146,7 +151,7 @@ class SourceOutageTest {
                 // ...and pushes resume by themselves.
                 long second = Stack.insertAlert(tenant, "dev-2", "humidity_high", "OPEN", "Too humid");
                 assertThat(ids(early.awaitType("alerts"))).containsExactlyInAnyOrder(first, second);
-                Awaitility.await().until(() -> Management.get("/q/health/ready").statusCode() == 200);
+                Awaitility.await().until(() -> Management.get(SOURCES).statusCode() == 200);
 
                 assertThat(early.everythingBeforePong()).noneMatch(m -> "status".equals(m.path("type").asText()));
                 assertThat(late.everythingBeforePong()).noneMatch(m -> "status".equals(m.path("type").asText()));
@@ -167,9 +172,9 @@ class SourceOutageTest {
         assertThat(log.text()).doesNotContain(influxPassword);
     }
 
-    /** The status of one named check in the readiness report. */
-    private static String readiness(String check) {
-        List<Map<String, Object>> checks = Management.get("/q/health/ready").jsonPath().getList("checks");
+    /** The status of one named check in the sources health group. */
+    private static String source(String check) {
+        List<Map<String, Object>> checks = Management.get(SOURCES).jsonPath().getList("checks");
         return checks.stream().filter(c -> check.equals(c.get("name"))).map(c -> String.valueOf(c.get("status")))
                 .findFirst().orElse("MISSING");
     }

@@ -151,6 +151,16 @@ public final class PackagedPulse implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + (path.startsWith("/q/") ? managementPort : port) + path);
     }
 
+    /** The process id (for {@code jcmd}). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Whether this is the native executable rather than the JVM jar. */
+    public static boolean isNative() {
+        return Boolean.getBoolean("pulse.it.native");
+    }
+
     /** Whether the process is still running. */
     public boolean isAlive() {
         return process.isAlive();

@@ -38,6 +38,7 @@ public final class RawWsClient implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
     private final int status;
+    private boolean connectedSeen;
 
     private RawWsClient(Socket socket, int status) throws IOException {
         this.socket = socket;
@@ -148,8 +149,21 @@ public final class RawWsClient implements AutoCloseable {
         sendFrame(8, new byte[] { (byte) (code >>> 8), (byte) code });
     }
 
-    /** The next frame, or null when the server closed the TCP connection. Fails after {@code timeout}. */
+    /**
+     * The next frame, or null when the server closed the TCP connection. Fails after {@code timeout}. The
+     * {@code connected} event every connection opens with is passed over, as {@link WsClient} does.
+     */
     public Frame readFrame(Duration timeout) {
+        Frame frame = readAnyFrame(timeout);
+        if (!connectedSeen && frame != null && frame.opcode() == 1
+                && frame.text().contains("\"event_type\":\"connected\"")) {
+            connectedSeen = true;
+            return readAnyFrame(timeout);
+        }
+        return frame;
+    }
+
+    private Frame readAnyFrame(Duration timeout) {
         try {
             socket.setSoTimeout((int) timeout.toMillis());
             int first = in.read();

@@ -36,6 +36,11 @@ public final class WsClient implements AutoCloseable {
     /** Received messages a wait passed over; only the test thread touches it. */
     private final List<JsonNode> backlog = new ArrayList<>();
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
+    /**
+     * The {@code connected} event every connection opens with. Kept apart from the other messages so that tests
+     * reading "the next message" after a request get the reply, as before the event existed.
+     */
+    private final CompletableFuture<JsonNode> connected = new CompletableFuture<>();
     private final WebSocket socket;
 
     private WsClient(URI uri, Map<String, String> headers, List<String> subprotocols) {
@@ -59,6 +64,11 @@ public final class WsClient implements AutoCloseable {
     /** Connects offering these subprotocols in {@code Sec-WebSocket-Protocol}, in order of preference. */
     public static WsClient connectOffering(URI uri, String... subprotocols) {
         return new WsClient(uri, Map.of(), List.of(subprotocols));
+    }
+
+    /** The {@code connected} event the server opened the connection with. */
+    public JsonNode connectedEvent() {
+        return connected.orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
     }
 
     /** The subprotocol the server chose, empty if none. */
@@ -181,7 +191,13 @@ public final class WsClient implements AutoCloseable {
             partial.append(data);
             if (last) {
                 try {
-                    messages.add(JSON.readTree(partial.toString()));
+                    JsonNode message = JSON.readTree(partial.toString());
+                    if (!connected.isDone() && "connected".equals(message.path("event_type").asText())
+                            && "event".equals(message.path("type").asText())) {
+                        connected.complete(message);
+                    } else {
+                        messages.add(message);
+                    }
                 } catch (Exception e) {
                     messages.add(JSON.getNodeFactory().textNode("unparseable: " + partial));
                 }
