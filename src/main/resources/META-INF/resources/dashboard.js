@@ -3,7 +3,7 @@
 
 const $ = (id) => document.getElementById(id);
 const DEMO_DEVICES = Array.from({ length: 20 }, (_, i) => `dev-${String(i + 1).padStart(2, "0")}`);
-/** Close codes after which reconnecting with the same token cannot help (README, "Close codes"). */
+/** Close codes after which reconnecting with the same token cannot help (src/docs/protocol.md, "Close codes"). */
 const FINAL_CLOSES = new Set([4001, 4003, 4029, 1002, 1007, 1009]);
 const HISTORY = 60;
 const saved = JSON.parse(localStorage.getItem("pulse.dashboard") || "{}");
@@ -53,9 +53,11 @@ function connect() {
   socket.onopen = () => {
     state.attempt = 0;
     setState("connected");
-    // One list-form subscribe for the whole fleet, however many cards the page shows.
+    // List-form subscribes for the whole fleet, 200 ids a message (well inside the 64 KiB message limit).
     const devices = [...state.devices.keys()];
-    if (devices.length) send({ action: "subscribe", type: "device", device_ids: devices });
+    for (let i = 0; i < devices.length; i += 200) {
+      send({ action: "subscribe", type: "device", device_ids: devices.slice(i, i + 200) });
+    }
     send({ action: "subscribe", type: "alerts" });
     if (state.filter.length) send({ action: "subscribe", data: { event_types: state.filter } });
     for (const room of state.rooms) send({ action: "join", room });

@@ -37,7 +37,7 @@ import io.vertx.core.http.RequestOptions;
 
 /**
  * The benchmark: starts Pulse from the packaged jar with a fixed heap against the local stack, runs the scenarios of
- * the README's "Benchmarks" section with its own load generator, prints a table, and writes
+ * src/docs/benchmarks.md with its own load generator, prints a table, and writes
  * {@code target/bench/results.json} and {@code src/bench/BENCHMARKS.md}.
  *
  * <p>
@@ -573,8 +573,10 @@ public final class Bench {
             md.append("\nEach tenant watches two devices (written every second) and its alerts; connections are spread ")
                     .append("over the tenants. The telemetry poller reads tenants in parallel ")
                     .append("(`pulse.telemetry.poll-concurrency`, 8 queries in flight), the alert poller 4 tenants at a ")
-                    .append("time; cycle times are Pulse's own `pulse_poll_duration_seconds`. Telemetry poll 1 s, ")
-                    .append("alert poll 5 s.\n");
+                    .append("time; cycle times are Pulse's own `pulse_poll_duration_seconds` (mean over the phase; the ")
+                    .append("max is Micrometer's rolling window of about two minutes, so it may include the phase ")
+                    .append("before). Queries per interval include the first reads after the subscribes. Telemetry ")
+                    .append("poll 1 s, alert poll 5 s.\n");
         }
         Files.writeString(root.resolve("src/bench/BENCHMARKS.md"), md.toString());
         System.out.println();

@@ -8,9 +8,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.observability.GatewayMetrics;
-import dev.pulse.gateway.observability.PollerHeartbeats;
-import dev.pulse.gateway.observability.SourceHealth;
+import dev.pulse.gateway.sources.PollerHeartbeats;
+import dev.pulse.gateway.sources.SourceHealth;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -47,35 +48,38 @@ public class AlertPoller {
     @Scheduled(identity = "alert-poller", every = "${pulse.alerts.poll-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> poll() {
-        return pollIfDue().onTermination().invoke(() -> heartbeats.beat(GatewayMetrics.POSTGRESQL));
+        return pollIfDue().onTermination().invoke(() -> heartbeats.beat(DataSource.POSTGRESQL));
     }
 
     private Uni<Void> pollIfDue() {
         // Before anything that may return early: lists of tenants nobody subscribes to any more are dropped on time.
         alerts.expireReadings();
-        if (!health.due(GatewayMetrics.POSTGRESQL)) {
+        if (!health.due(DataSource.POSTGRESQL)) {
             return Uni.createFrom().voidItem();
         }
         List<AlertFeed> feeds = registry.alertFeeds();
         long started = System.nanoTime();
         if (feeds.isEmpty()) {
-            metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started), true);
+            metrics.pollCycle(DataSource.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started), true);
             return Uni.createFrom().voidItem();
         }
         AtomicReference<String> failure = new AtomicReference<>();
         return Multi.createFrom().iterable(feeds)
-                .onItem().transformToUni(feed -> alerts.refresh(feed).onFailure().recoverWithUni(error -> {
+                .onItem().transformToUni(feed -> alerts.refresh(feed)
+                        // Progress keeps readiness, however long a slow PostgreSQL makes the cycle.
+                        .onTermination().invoke(() -> heartbeats.beat(DataSource.POSTGRESQL))
+                        .onFailure().recoverWithUni(error -> {
                     failure.compareAndSet(null, String.valueOf(error.getMessage()));
-                    metrics.pollFailure(GatewayMetrics.POSTGRESQL);
+                    metrics.pollFailure(DataSource.POSTGRESQL);
                     LOG.debugf("Alert poll of a tenant failed: %s", error.getMessage());
                     return Uni.createFrom().voidItem();
                 }))
                 .merge(CONCURRENT_TENANTS)
                 .collect().last()
                 .invoke(() -> {
-                    metrics.pollCycle(GatewayMetrics.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started),
+                    metrics.pollCycle(DataSource.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started),
                             failure.get() == null);
-                    health.report(GatewayMetrics.POSTGRESQL, failure.get() != null, failure.get());
+                    health.report(DataSource.POSTGRESQL, failure.get() != null, failure.get());
                 })
                 .replaceWithVoid();
     }

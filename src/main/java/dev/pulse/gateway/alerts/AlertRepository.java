@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.Timestamps;
@@ -50,7 +51,7 @@ public class AlertRepository {
     /** The tenant's OPEN alerts, newest first, at most {@code pulse.alerts.limit}. */
     public Uni<ArrayNode> openAlerts(String tenant) {
         return Uni.createFrom().deferred(() -> {
-            metrics.sourceQuery(GatewayMetrics.POSTGRESQL);
+            metrics.sourceQuery(DataSource.POSTGRESQL);
             return pool.withTransaction(connection -> connection.preparedQuery(SET_TENANT).execute(Tuple.of(tenant))
                     .chain(ignored -> connection.preparedQuery(OPEN_ALERTS).execute(Tuple.of(tenant, limit))))
                     .map(this::toJson);

@@ -9,15 +9,16 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
+import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
-import dev.pulse.gateway.observability.SourceHealth;
+import dev.pulse.gateway.sources.SourceHealth;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.sources.FirstReads;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -65,7 +66,7 @@ public class AlertService {
      * next coalesced first read.
      */
     public void sendCurrent(GatewaySession session, AlertFeed feed) {
-        health.greet(GatewayMetrics.POSTGRESQL, session);
+        health.greet(DataSource.POSTGRESQL, session);
         feed.catchUp(session, delivery::send);
         if (feed.claimInitialRead()) {
             FirstReads.Reading<OutboundMessage> recent = firstReads.fresh(feed.tenant(), LIST);

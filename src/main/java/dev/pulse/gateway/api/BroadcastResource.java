@@ -1,10 +1,7 @@
 package dev.pulse.gateway.api;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -19,22 +16,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.pulse.gateway.cluster.EventRelay;
 import dev.pulse.gateway.config.PulseConfig;
-import dev.pulse.gateway.events.EventPublisher;
+import dev.pulse.gateway.events.EventService;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.EventTypes;
 import dev.pulse.gateway.protocol.Identifiers;
 import dev.pulse.gateway.security.GatewayPrincipal;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code POST /ws/broadcast}: a backend publishes an event to its tenant's live connections. The tenant is the one of
  * the caller's token (a publisher role, verified by {@link RequestGuard} before the body was read), never one named
- * in the body. The event is relayed to the other replicas first ({@link EventRelay}), then delivered here; answers
+ * in the body. The event reaches every replica ({@link EventService}: relayed first, then delivered here); answers
  * 202 with the number of recipients on this replica.
  *
  * <p>Non-blocking: the body (at most {@code pulse.events.max-payload-bytes}, 413 beyond) is read on the event loop and
@@ -45,21 +40,14 @@ public class BroadcastResource {
 
     static final String PATH = "/ws/broadcast";
 
-    private final EventPublisher publisher;
-    private final EventRelay relay;
+    private final EventService events;
     private final GatewayMetrics metrics;
     private final ObjectMapper mapper;
     private final int maxPayloadBytes;
     private final String defaultSource;
-    private final Executor worker = Infrastructure.getDefaultWorkerPool();
 
-    /** NOTIFY normally takes a millisecond; a PostgreSQL that does not answer in this time counts as unreachable. */
-    private static final Duration RELAY_TIMEOUT = Duration.ofSeconds(5);
-
-    public BroadcastResource(EventPublisher publisher, EventRelay relay, GatewayMetrics metrics, ObjectMapper mapper,
-            PulseConfig config) {
-        this.relay = relay;
-        this.publisher = publisher;
+    public BroadcastResource(EventService events, GatewayMetrics metrics, ObjectMapper mapper, PulseConfig config) {
+        this.events = events;
         this.metrics = metrics;
         this.mapper = mapper;
         this.maxPayloadBytes = config.events().maxPayloadBytes();
@@ -97,23 +85,13 @@ public class BroadcastResource {
         String source = optionalText(request, "source").orElse(defaultSource);
         JsonNode data = request.get("data");
         ObjectNode payload = data == null || data.isNull() ? mapper.createObjectNode() : (ObjectNode) data;
-        Uni<Instant> relayed;
-        if (relay.enabled()) {
-            EventRelay.Envelope envelope = relay.envelope(caller.tenant(), eventType, payload, source, room);
-            // Relayed first: if that fails, no replica delivered it and the caller can retry without duplicates.
-            relayed = relay.send(envelope).ifNoItem().after(RELAY_TIMEOUT).fail()
-                    .map(ignored -> envelope.timestamp())
-                    .onFailure().recoverWithNull();
-        } else {
-            relayed = Uni.createFrom().item(Instant::now);
-        }
-        return relayed.emitOn(worker).map(timestamp -> {
-            if (timestamp == null) {
+        return events.broadcast(caller.tenant(), eventType, payload, source, room).map(delivered -> {
+            if (delivered.isEmpty()) {
                 metrics.broadcastRequest("unavailable", caller.tenant());
                 return RestErrors.unavailable("relay_unavailable", "The event could not be relayed to the other"
                         + " replicas (PostgreSQL is unreachable) and was delivered nowhere; retry later");
             }
-            int recipients = publisher.publish(caller.tenant(), eventType, payload, source, room, timestamp);
+            int recipients = delivered.getAsInt();
             metrics.broadcastRequest("accepted", caller.tenant());
             ObjectNode answer = mapper.createObjectNode();
             answer.put("success", true);

@@ -3,6 +3,7 @@ package dev.pulse.gateway.cluster;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Priority;
@@ -18,7 +19,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.pulse.gateway.config.PulseConfig;
-import dev.pulse.gateway.events.EventPublisher;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.EventTypes;
 import dev.pulse.gateway.protocol.Identifiers;
@@ -52,7 +52,7 @@ public class EventRelay {
 
     private final PostgresBus bus;
     private final Pool pool;
-    private final EventPublisher publisher;
+    private volatile Consumer<RelayedEvent> receiver = event -> { };
     private final GatewayMetrics metrics;
     private final ObjectMapper mapper;
     private final PulseConfig.Cluster config;
@@ -68,11 +68,15 @@ public class EventRelay {
         }
     }
 
-    public EventRelay(PostgresBus bus, Pool pool, EventPublisher publisher, GatewayMetrics metrics,
+    /** An event another replica relayed, checked and ready to deliver to this replica's clients. */
+    public record RelayedEvent(String tenant, String eventType, ObjectNode data, String source, String room,
+            Instant timestamp) {
+    }
+
+    public EventRelay(PostgresBus bus, Pool pool, GatewayMetrics metrics,
             ObjectMapper mapper, PulseConfig config) {
         this.bus = bus;
         this.pool = pool;
-        this.publisher = publisher;
         this.metrics = metrics;
         this.mapper = mapper;
         this.config = config.cluster();
@@ -92,6 +96,11 @@ public class EventRelay {
     /** Before {@link PostgresBus} connects (a lower priority runs first). */
     void register(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent started) {
         bus.listen(PostgresBus.EVENTS_CHANNEL, this::received, () -> { });
+    }
+
+    /** Where events relayed by the other replicas go (the events layer's publisher); set once at start-up. */
+    public void onReceived(Consumer<RelayedEvent> receiver) {
+        this.receiver = receiver;
     }
 
     /** Whether events go to the other replicas at all ({@code pulse.cluster.enabled}). */
@@ -200,8 +209,8 @@ public class EventRelay {
         }
         Instant timestamp = Timestamps.parse(event.path("timestamp").asText()).orElseGet(Instant::now);
         metrics.relayed("received");
-        publisher.publish(tenant, eventType, (ObjectNode) event.get("data"), event.path("source").asText(), room,
-                timestamp);
+        receiver.accept(new RelayedEvent(tenant, eventType, (ObjectNode) event.get("data"),
+                event.path("source").asText(), room, timestamp));
     }
 
     /** The JSON object in {@code text}, or null when it is not one. */

@@ -10,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
@@ -22,6 +21,7 @@ import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
+import dev.pulse.gateway.config.FrameworkSettings;
 
 /**
  * PostgreSQL as the replicas' message bus: one dedicated LISTEN connection per replica (the reactive client's
@@ -45,12 +45,15 @@ public class PostgresBus {
     private final Pool pool;
     private final GatewayMetrics metrics;
     private final boolean enabled;
+    private final FrameworkSettings settings;
     private final Map<String, Consumer<String>> listeners = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Runnable> onListening = new java.util.concurrent.ConcurrentHashMap<>();
     private PgSubscriber subscriber;
     private volatile boolean stopped;
 
-    public PostgresBus(Vertx vertx, Pool pool, GatewayMetrics metrics, PulseConfig config) {
+    public PostgresBus(Vertx vertx, Pool pool, GatewayMetrics metrics, FrameworkSettings settings,
+            PulseConfig config) {
+        this.settings = settings;
         this.vertx = vertx;
         this.pool = pool;
         this.metrics = metrics;
@@ -77,11 +80,9 @@ public class PostgresBus {
         if (!enabled) {
             return;
         }
-        var config = ConfigProvider.getConfig();
-        PgConnectOptions options = PgConnectOptions.fromUri(config.getValue("quarkus.datasource.reactive.url",
-                String.class));
-        config.getOptionalValue("quarkus.datasource.username", String.class).ifPresent(options::setUser);
-        config.getOptionalValue("quarkus.datasource.password", String.class).ifPresent(options::setPassword);
+        PgConnectOptions options = PgConnectOptions.fromUri(settings.datasourceUrl());
+        settings.datasourceUsername().ifPresent(options::setUser);
+        settings.datasourcePassword().ifPresent(options::setPassword);
         subscriber = PgSubscriber.subscriber(vertx, options);
         // Retried for as long as the replica runs: 0.2 s, doubling, at most 5 s apart.
         subscriber.reconnectPolicy(retries -> Math.min(MAX_RECONNECT_DELAY.toMillis(), 200L << Math.min(retries, 10)));

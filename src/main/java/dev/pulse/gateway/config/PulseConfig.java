@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import dev.pulse.gateway.delivery.Delivery;
 
 /**
  * Every setting of Pulse itself. Each property can be set as an environment variable: {@code pulse.influx.url}
@@ -363,11 +364,13 @@ public interface PulseConfig {
         /** An InfluxDB user that may write (Pulse's own user only reads). Unset: {@code pulse.influx.username}. */
         Optional<String> influxUsername();
 
+        /** Password for {@link #influxUsername()}. */
         Optional<String> influxPassword();
 
         /** A PostgreSQL role that may write alerts (Pulse's own role only reads). Unset: the datasource's. */
         Optional<String> databaseUsername();
 
+        /** Password for {@link #databaseUsername()}. */
         Optional<String> databasePassword();
     }
 }

@@ -1,16 +1,19 @@
 package dev.pulse.gateway.delivery;
 
+import java.util.Arrays;
+
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
-import dev.pulse.gateway.lifecycle.ServerClose;
+import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
-import dev.pulse.gateway.registry.GatewaySession;
-import dev.pulse.gateway.registry.SessionOutbox;
+import io.quarkus.runtime.Startup;
+import dev.pulse.gateway.session.GatewaySession;
+import dev.pulse.gateway.session.SessionOutbox;
 
 /**
  * Writes finished frames to connections. Never blocks: the write is queued on the connection's event loop and its
@@ -25,6 +28,7 @@ import dev.pulse.gateway.registry.SessionOutbox;
  * {@code @Singleton}, not {@code @ApplicationScoped}: called once per message per recipient, and a client proxy's
  * context lookup showed in the fan-out profile (src/bench). Nothing here needs lazy creation or a proxy.
  */
+@Startup
 @Singleton
 public class Delivery {
 
@@ -40,6 +44,8 @@ public class Delivery {
         this.closer = closer;
         this.maxPending = Math.max(1, config.delivery().maxPendingMessages());
         this.maxPendingBytes = Math.max(1, config.delivery().maxPendingBytes());
+        metrics.declareSentTypes(Arrays.stream(OutboundMessage.Kind.values()).map(OutboundMessage.Kind::label)
+                .toList());
     }
 
     public void send(GatewaySession session, OutboundMessage message) {
@@ -74,7 +80,7 @@ public class Delivery {
                 ignored -> {
                     outbox.writeFinished(message.bytes());
                     session.countSent();
-                    metrics.messageSent(message, session.tenant());
+                    metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
                     flushConflated(session, outbox);
                 },
                 failure -> {

@@ -12,7 +12,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
@@ -32,6 +31,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import dev.pulse.gateway.config.FrameworkSettings;
 
 /**
  * Demo mode ({@code pulse.demo.enabled}, on in dev mode): a fleet of simulated devices of the demo tenant writes
@@ -50,6 +50,7 @@ public class DemoSimulator {
     private final EventPublisher events;
     private final Vertx vertx;
     private final boolean enabled;
+    private final FrameworkSettings settings;
     private DemoFleet fleet;
     private OkHttpClient http;
     private Request.Builder write;
@@ -62,7 +63,8 @@ public class DemoSimulator {
     private final Map<String, Boolean> wasOnline = new HashMap<>();
     private long ticks;
 
-    public DemoSimulator(PulseConfig config, EventPublisher events, Vertx vertx) {
+    public DemoSimulator(PulseConfig config, EventPublisher events, Vertx vertx, FrameworkSettings settings) {
+        this.settings = settings;
         this.config = config;
         this.events = events;
         this.vertx = vertx;
@@ -82,13 +84,9 @@ public class DemoSimulator {
                 .addQueryParameter("db", config.influx().database()).addQueryParameter("precision", "ms").build())
                 .header("Authorization", Credentials.basic(user, password));
 
-        var settings = ConfigProvider.getConfig();
-        PgConnectOptions options = PgConnectOptions.fromUri(settings.getValue("quarkus.datasource.reactive.url",
-                String.class));
-        options.setUser(demo.databaseUsername().orElseGet(() -> settings.getValue("quarkus.datasource.username",
-                String.class)));
-        options.setPassword(demo.databasePassword().orElseGet(() -> settings.getValue("quarkus.datasource.password",
-                String.class)));
+        PgConnectOptions options = PgConnectOptions.fromUri(settings.datasourceUrl());
+        options.setUser(demo.databaseUsername().or(settings::datasourceUsername).orElse(""));
+        options.setPassword(demo.databasePassword().or(settings::datasourcePassword).orElse(""));
         alerts = Pool.newInstance(PgBuilder.pool().with(new PoolOptions().setMaxSize(2).setName("pulse-demo")).connectingTo(options)
                 .using(vertx.getDelegate()).build());
         // Alerts a previous run left open would never close: this run does not know them.
@@ -97,8 +95,7 @@ public class DemoSimulator {
                 .execute(Tuple.of(demo.tenant())).subscribe().with(ignored -> { }, failure -> LOG.warnf(
                         "Demo mode cannot write alerts (%s); set pulse.demo.database-username", failure.getMessage()));
         LOG.infof("Demo mode: %d devices of tenant %s (dev-01 ... dev-%02d); open http://localhost:%s/",
-                demo.devices(), demo.tenant(), demo.devices(), settings.getOptionalValue("quarkus.http.port",
-                        String.class).orElse("8080"));
+                demo.devices(), demo.tenant(), demo.devices(), settings.httpPort());
     }
 
     /** Runs on a worker thread: the InfluxDB write blocks. */

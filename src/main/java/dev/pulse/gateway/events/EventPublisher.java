@@ -18,7 +18,7 @@ import dev.pulse.gateway.protocol.Identifiers;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 
 /**
  * Publishes events to one tenant's live connections: to the members of a room, or to every connection of the tenant

@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -2,16 +2,16 @@ package dev.pulse.gateway.observability;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import jakarta.inject.Singleton;
 
 import dev.pulse.gateway.config.PulseConfig;
-import dev.pulse.gateway.protocol.CloseCodes;
-import dev.pulse.gateway.protocol.OutboundMessage;
-import dev.pulse.gateway.registry.ConnectionRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -23,7 +23,7 @@ import io.quarkus.runtime.Startup;
 /**
  * Pulse's own meters, all under {@code pulse_}. Labels are bounded: endpoints, message types, close codes, sources and
  * failure reasons, never devices, rooms or connections; tenants only with {@code pulse.metrics.tenant-labels}. The
- * README's metrics table documents each one. Created at start-up so the gauges are scraped before any client
+ * metrics table of src/docs/operations.md documents each one (DocsTest checks it). Created at start-up so the gauges are scraped before any client
  * connects; the counters on per-message paths are registered once, not looked up per message.
  *
  * <p>
@@ -34,68 +34,61 @@ import io.quarkus.runtime.Startup;
 @Singleton
 public class GatewayMetrics {
 
-    public static final String INFLUXDB = "influxdb";
-    public static final String POSTGRESQL = "postgresql";
-    public static final String[] ENDPOINTS = { "api_v2", "ws", "rooms" };
-
     private final MeterRegistry registry;
     private final boolean tenantLabels;
-    private final Map<OutboundMessage.Kind, Counter> sentByKind = new EnumMap<>(OutboundMessage.Kind.class);
+    private final Map<String, Counter> sentByType = new ConcurrentHashMap<>();
     private final Counter bytesSent;
     private final Counter sendFailures;
     private final DistributionSummary broadcastRecipients;
-    private final Map<String, AtomicLong> lastPollSuccess = new ConcurrentHashMap<>();
+    private final Map<DataSource, AtomicLong> lastPollSuccess = new EnumMap<>(DataSource.class);
     /**
      * Micrometer holds a gauge's state object weakly: a lambda or method reference held nowhere else is collected at
-     * the next GC and the gauge reads NaN. Every gauge state that is not a bean is kept here.
+     * the next GC and the gauge reads NaN. Every gauge state is kept here, strongly.
      */
-    private final java.util.List<Object> gaugeStates = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Object> gaugeStates = new CopyOnWriteArrayList<>();
 
-    public GatewayMetrics(MeterRegistry registry, ConnectionRegistry connections, PulseConfig config) {
+    public GatewayMetrics(MeterRegistry registry, PulseConfig config) {
         this.registry = registry;
         this.tenantLabels = config.metrics().tenantLabels();
-        if (!tenantLabels) {
-            // Prometheus wants one set of label names per metric: with tenant labels, these are registered per tenant.
-            for (OutboundMessage.Kind kind : OutboundMessage.Kind.values()) {
-                sentByKind.put(kind, sentCounter(kind, Tags.empty()));
-            }
-        }
         this.bytesSent = Counter.builder("pulse.sent").baseUnit("bytes")
                 .description("Bytes of messages written to clients").register(registry);
         this.sendFailures = Counter.builder("pulse.send.failures")
                 .description("Messages that could not be written to a connection").register(registry);
         this.broadcastRecipients = DistributionSummary.builder("pulse.broadcast.recipients")
                 .description("Local connections one broadcast reached").register(registry);
-        gaugeStates.add(connections);
-        for (String endpoint : ENDPOINTS) {
-            Gauge.builder("pulse.connections.active", connections, c -> c.connectionCount(endpoint))
-                    .tag("endpoint", endpoint).description("Authenticated connections open now, by endpoint")
-                    .register(registry);
-        }
-        Gauge.builder("pulse.rooms.active", connections, ConnectionRegistry::roomCount)
-                .description("Rooms with at least one member, over all tenants").register(registry);
-        subscriptionGauge(connections, "device", ConnectionRegistry::deviceSubscriptionCount);
-        subscriptionGauge(connections, "alerts", ConnectionRegistry::alertSubscriptionCount);
-        subscriptionGauge(connections, "rooms", ConnectionRegistry::roomMembershipCount);
-        subscriptionGauge(connections, "event_filters", ConnectionRegistry::eventFilterCount);
         long now = System.nanoTime();
-        for (String source : new String[] { INFLUXDB, POSTGRESQL }) {
-            AtomicLong last = lastPollSuccess.computeIfAbsent(source, s -> new AtomicLong(now));
-            Gauge.builder("pulse.poll.last.success.age", last, l -> (System.nanoTime() - l.get()) / 1e9)
-                    .baseUnit("seconds").tag("source", source)
-                    .description("Seconds since the last successful poll cycle of a source (or since start)")
-                    .register(registry);
+        for (DataSource source : DataSource.values()) {
+            AtomicLong last = new AtomicLong(now);
+            lastPollSuccess.put(source, last);
+            gauge("pulse.poll.last.success.age", "Seconds since the last successful poll cycle of a source (or since"
+                    + " start)", Tags.of("source", source.label()), () -> (System.nanoTime() - last.get()) / 1e9,
+                    "seconds");
         }
     }
 
-    private void subscriptionGauge(ConnectionRegistry connections, String kind,
-            java.util.function.ToDoubleFunction<ConnectionRegistry> value) {
-        Gauge.builder("pulse.subscriptions.active", connections, value).tag("kind", kind)
-                .description("Subscriptions held now, by kind").register(registry);
+    /**
+     * Registers a gauge whose value {@code value} reads at each scrape. The supplier is held strongly here, so the
+     * gauge never turns NaN after a garbage collection.
+     */
+    public void gauge(String name, String description, Tags tags, Supplier<Number> value, String baseUnit) {
+        gaugeStates.add(value);
+        Gauge.builder(name, value, supplier -> supplier.get().doubleValue()).tags(tags).description(description)
+                .baseUnit(baseUnit).register(registry);
     }
 
-    private Counter sentCounter(OutboundMessage.Kind kind, Tags extra) {
-        return Counter.builder("pulse.messages.sent").tag("type", kind.label()).tags(extra)
+    /**
+     * Registers the counters of {@code pulse_messages_sent_total} for these types up front, so every series exists
+     * from the start (Prometheus wants one set of label names per metric: with tenant labels they are per tenant and
+     * registered as they come).
+     */
+    public void declareSentTypes(Iterable<String> types) {
+        if (!tenantLabels) {
+            types.forEach(type -> sentByType.computeIfAbsent(type, t -> sentCounter(t, Tags.empty())));
+        }
+    }
+
+    private Counter sentCounter(String type, Tags extra) {
+        return Counter.builder("pulse.messages.sent").tag("type", type).tags(extra)
                 .description("Messages written to clients, by type").register(registry);
     }
 
@@ -108,9 +101,9 @@ public class GatewayMetrics {
                 .description("Connections authenticated and registered").register(registry).increment();
     }
 
-    /** The {@code code} label is one of the codes Pulse defines, or {@code client} for any other a client sends. */
-    public void connectionClosed(int closeCode, String tenant) {
-        Counter.builder("pulse.connections.closed").tag("code", CloseCodes.metricLabel(closeCode)).tags(tenant(tenant))
+    /** {@code code}: one of the close codes Pulse defines, or {@code client} for any other a client sends. */
+    public void connectionClosed(String code, String tenant) {
+        Counter.builder("pulse.connections.closed").tag("code", code).tags(tenant(tenant))
                 .description("Registered connections that ended, by close code").register(registry).increment();
     }
 
@@ -125,13 +118,14 @@ public class GatewayMetrics {
                 .description("Frames received from clients, by type").register(registry).increment();
     }
 
-    public void messageSent(OutboundMessage message, String tenant) {
+    /** One message written to a client: its type ({@code telemetry}, {@code event}, ...) and size. */
+    public void messageSent(String type, int bytes, String tenant) {
         if (tenantLabels) {
-            sentCounter(message.kind(), tenant(tenant)).increment();
+            sentCounter(type, tenant(tenant)).increment();
         } else {
-            sentByKind.get(message.kind()).increment();
+            sentByType.computeIfAbsent(type, t -> sentCounter(t, Tags.empty())).increment();
         }
-        bytesSent.increment(message.bytes());
+        bytesSent.increment(bytes);
     }
 
     public void sendFailure() {
@@ -190,24 +184,24 @@ public class GatewayMetrics {
     }
 
     /** One query sent to a source (one InfluxQL request, one PostgreSQL transaction). */
-    public void sourceQuery(String source) {
-        Counter.builder("pulse.source.queries").tag("source", source)
+    public void sourceQuery(DataSource source) {
+        Counter.builder("pulse.source.queries").tag("source", source.label())
                 .description("Queries sent to a data source").register(registry).increment();
     }
 
     /** One completed poll cycle of a source; a cycle without failures also resets the last-success age. */
-    public void pollCycle(String source, Duration duration, boolean succeeded) {
-        Counter.builder("pulse.poll.cycles").tag("source", source)
+    public void pollCycle(DataSource source, Duration duration, boolean succeeded) {
+        Counter.builder("pulse.poll.cycles").tag("source", source.label())
                 .description("Completed poll cycles").register(registry).increment();
-        Timer.builder("pulse.poll.duration").tag("source", source)
+        Timer.builder("pulse.poll.duration").tag("source", source.label())
                 .description("Time one poll cycle took").register(registry).record(duration);
         if (succeeded) {
             lastPollSuccess.get(source).set(System.nanoTime());
         }
     }
 
-    public void pollFailure(String source) {
-        Counter.builder("pulse.poll.failures").tag("source", source)
+    public void pollFailure(DataSource source) {
+        Counter.builder("pulse.poll.failures").tag("source", source.label())
                 .description("Source reads that failed").register(registry).increment();
     }
 
@@ -233,9 +227,7 @@ public class GatewayMetrics {
 
     /** 1 while this replica listens to PostgreSQL notifications (or the cluster relay is off), 0 otherwise. */
     public void clusterListening(java.util.function.BooleanSupplier listening) {
-        gaugeStates.add(listening);
-        Gauge.builder("pulse.cluster.listening", listening, l -> l.getAsBoolean() ? 1 : 0)
-                .description("Whether this replica receives events and alert changes from the others")
-                .register(registry);
+        gauge("pulse.cluster.listening", "Whether this replica receives events and alert changes from the others",
+                Tags.empty(), () -> listening.getAsBoolean() ? 1 : 0, null);
     }
 }

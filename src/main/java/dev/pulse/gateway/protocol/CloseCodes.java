@@ -5,7 +5,7 @@ import java.time.Duration;
 import io.quarkus.websockets.next.CloseReason;
 
 /**
- * Close codes Pulse sends (the README's close-code table lists them with their reconnect class). Authentication
+ * Close codes Pulse sends (src/docs/protocol.md's close-code table lists them with their reconnect class; DocsTest checks it). Authentication
  * failures close an accepted connection (instead of refusing the HTTP
  * upgrade) because a browser sees only the close frame of a WebSocket, never the status of a refused upgrade.
  */

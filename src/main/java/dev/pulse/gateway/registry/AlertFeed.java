@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 import dev.pulse.gateway.protocol.OutboundMessage;
+import dev.pulse.gateway.session.GatewaySession;
 
 /**
  * The open-alert list of one tenant and the connections that want it. Each subscriber remembers the last list it was

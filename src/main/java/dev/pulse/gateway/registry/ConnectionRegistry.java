@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.pulse.gateway.security.GatewayPrincipal;
-import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
+import dev.pulse.gateway.session.GatewaySession;
+import dev.pulse.gateway.session.TenantCounters;
 
 /**
  * Who is connected and what each tenant watches. Lookups go by tenant, then device, room or alert feed, so the cost
@@ -28,7 +29,6 @@ import io.quarkus.websockets.next.WebSocketConnection;
 @ApplicationScoped
 public class ConnectionRegistry {
 
-    private static final UserData.TypedKey<GatewaySession> SESSION = new UserData.TypedKey<>("pulse.session");
 
     private final Map<String, GatewaySession> sessions = new ConcurrentHashMap<>();
     private final Map<String, TenantIndex> tenants = new ConcurrentHashMap<>();
@@ -127,15 +127,15 @@ public class ConnectionRegistry {
             target.reserved--;
             return target;
         });
-        tenantCounters.connections.increment();
+        tenantCounters.connected();
         openByEndpoint.computeIfAbsent(endpoint, e -> new AtomicInteger()).incrementAndGet();
-        connection.userData().put(SESSION, session);
+        session.attach();
         return session;
     }
 
     /** The session of a connection, or empty for a connection that was never registered (rejected or closing). */
     public Optional<GatewaySession> session(WebSocketConnection connection) {
-        return Optional.ofNullable(connection.userData().get(SESSION));
+        return GatewaySession.of(connection);
     }
 
     /** Removes a connection and everything it holds. Safe to call more than once. */
@@ -158,8 +158,8 @@ public class ConnectionRegistry {
             return index.isEmpty() ? null : index;
         });
         sessions.remove(session.id(), session);
-        session.connection().userData().remove(SESSION);
-        counters.get(session.tenant()).disconnections.increment();
+        session.detach();
+        counters.get(session.tenant()).disconnected();
         openByEndpoint.get(session.endpoint()).decrementAndGet();
         releaseSubject(session.tenant() + '\u0000' + session.principal().subject());
     }
@@ -378,8 +378,8 @@ public class ConnectionRegistry {
             index.rooms.forEach((room, members) -> rooms.put(room, members.size()));
         }
         return new TenantStats(tenant, index == null ? 0 : index.sessions.size(),
-                tenantCounters.connections.sum(), tenantCounters.disconnections.sum(),
-                tenantCounters.messagesSent.sum(), tenantCounters.messagesReceived.sum(), rooms);
+                tenantCounters.connections(), tenantCounters.disconnections(),
+                tenantCounters.messagesSent(), tenantCounters.messagesReceived(), rooms);
     }
 
     /** Statistics of every tenant seen since start, by tenant. */

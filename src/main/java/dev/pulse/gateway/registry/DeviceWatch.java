@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 import dev.pulse.gateway.protocol.OutboundMessage;
+import dev.pulse.gateway.session.GatewaySession;
 
 /**
  * One device of one tenant that at least one connection watches: its subscribers, each with the time of the last

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import dev.pulse.gateway.session.GatewaySession;
 
 /** One tenant's connections and what they watch. Removed from the registry with the tenant's last connection. */
 final class TenantIndex {

@@ -35,6 +35,15 @@ public class InfluxReaders {
         return executor;
     }
 
+    /** Runs {@code read} on a reader thread; dropped once Pulse is shutting down (the next start reads afresh). */
+    public void execute(Runnable read) {
+        try {
+            executor.execute(read);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // nothing to deliver to: the connections are closing
+        }
+    }
+
     @PreDestroy
     void stop() {
         executor.shutdownNow();

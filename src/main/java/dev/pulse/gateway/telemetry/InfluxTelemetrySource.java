@@ -14,6 +14,7 @@ import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.service.InfluxQLQueryService;
 
+import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import okhttp3.Credentials;
@@ -51,7 +52,11 @@ public class InfluxTelemetrySource implements TelemetrySource {
         InfluxQl.requireName("pulse.influx.measurement", this.config.measurement());
         InfluxQl.requireName("pulse.influx.tenant-tag", this.config.tenantTag());
         InfluxQl.requireName("pulse.influx.device-tag", this.config.deviceTag());
-        this.client = InfluxDBClientFactory.create(clientOptions(this.config, httpClient(this.config)));
+        // As many kept-alive connections as reader threads (OkHttp keeps 5 by default): with many tenants read in
+        // parallel, fewer would mean a new TCP connection per query.
+        int readers = Math.max(1, config.telemetry().pollConcurrency());
+        this.client = InfluxDBClientFactory.create(clientOptions(this.config, httpClient(this.config)
+                .connectionPool(new okhttp3.ConnectionPool(readers, 5, java.util.concurrent.TimeUnit.MINUTES))));
         this.queries = client.getService(InfluxQLQueryService.class);
         this.pingClient = httpClient(this.config).callTimeout(PING_TIMEOUT).build();
         this.ping = new Request.Builder().url(HttpUrl.get(this.config.url()).newBuilder().addPathSegment("ping").build())
@@ -84,7 +89,7 @@ public class InfluxTelemetrySource implements TelemetrySource {
     public List<TelemetryPoint> latestPoints(String tenant, List<String> deviceIds) throws TelemetrySourceException {
         String statement = InfluxQl.latestPoints(config.measurement(), config.tenantTag(), config.deviceTag(), tenant,
                 deviceIds, telemetry.lookback());
-        metrics.sourceQuery(GatewayMetrics.INFLUXDB);
+        metrics.sourceQuery(DataSource.INFLUXDB);
         Response<ResponseBody> response;
         try {
             response = queries.query(statement, config.database(), config.retentionPolicy().orElse(null), null, null,

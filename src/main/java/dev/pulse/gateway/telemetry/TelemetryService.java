@@ -13,15 +13,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
-import dev.pulse.gateway.observability.SourceHealth;
+import dev.pulse.gateway.sources.SourceHealth;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.sources.FirstReads;
 import io.vertx.core.Vertx;
 
@@ -56,7 +57,7 @@ public class TelemetryService {
         this.delivery = delivery;
         this.batchSize = Math.max(1, config.telemetry().maxDevicesPerQuery());
         this.firstReads = new FirstReads<>(config.telemetry().pollInterval(), FIRST_READ_WINDOW,
-                (delay, flush) -> vertx.setTimer(delay, timer -> readers.executor().execute(flush)), this::readFirst,
+                (delay, flush) -> vertx.setTimer(delay, timer -> readers.execute(flush)), this::readFirst,
                 System::nanoTime);
     }
 
@@ -70,7 +71,11 @@ public class TelemetryService {
      * known, otherwise by the tenant's next coalesced first read (off the event loop).
      */
     public void sendLatest(GatewaySession session, DeviceWatch watch) {
-        health.greet(GatewayMetrics.INFLUXDB, session);
+        health.greet(DataSource.INFLUXDB, session);
+        latest(session, watch);
+    }
+
+    private void latest(GatewaySession session, DeviceWatch watch) {
         watch.catchUp(session, delivery::send);
         if (watch.claimInitialRead()) {
             FirstReads.Reading<DeviceWatch.LatestPoint> recent = firstReads.fresh(watch.tenant(), watch.deviceId());
@@ -80,6 +85,12 @@ public class TelemetryService {
                 watch.publish(recent.value(), delivery::send);
             }
         }
+    }
+
+    /** {@link #sendLatest(GatewaySession, DeviceWatch)} for the devices of one list-form subscribe: one greeting. */
+    public void sendLatest(GatewaySession session, List<DeviceWatch> watches) {
+        health.greet(DataSource.INFLUXDB, session);
+        watches.forEach(watch -> latest(session, watch));
     }
 
     public boolean unsubscribe(GatewaySession session, String deviceId) {

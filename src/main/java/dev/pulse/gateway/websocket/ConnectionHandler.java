@@ -16,8 +16,8 @@ import org.jboss.logging.Logger;
 import dev.pulse.gateway.alerts.AlertService;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.lifecycle.GracefulShutdown;
-import dev.pulse.gateway.lifecycle.ServerClose;
-import dev.pulse.gateway.limits.ConnectRateGuard;
+import dev.pulse.gateway.delivery.ServerClose;
+import dev.pulse.gateway.lifecycle.ConnectRateGuard;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.events.EventPublisher;
 import dev.pulse.gateway.observability.GatewayMetrics;
@@ -33,17 +33,18 @@ import dev.pulse.gateway.protocol.Timestamps;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.security.AuthenticationFailure;
 import dev.pulse.gateway.security.GatewayPrincipal;
 import dev.pulse.gateway.security.HandshakeTokens;
-import dev.pulse.gateway.security.TokenLifetime;
+import dev.pulse.gateway.lifecycle.TokenLifetime;
 import dev.pulse.gateway.security.TokenVerifier;
 import dev.pulse.gateway.telemetry.TelemetryService;
 
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.http.HttpClosedException;
+import dev.pulse.gateway.config.FrameworkSettings;
 
 /**
  * What every Pulse endpoint does with a connection: authenticate it, turn its frames into commands and its commands
@@ -71,16 +72,22 @@ public class ConnectionHandler {
     private final PulseConfig.Limits limits;
     private final Map<String, Object> announcedLimits;
     private final Clock clock = Clock.systemUTC();
-    private final int maxMessageBytes = FrameViolations.maxMessageBytes();
+    private final int maxMessageBytes;
     /** A page load subscribing to every device it may watch, plus alerts and event filters, passes at once. */
     private final int subscriptionBurst;
-    /** One rate violation is forgiven per message token earned (60 s / messages-per-minute). */
+    /**
+     * One rate violation is forgiven per ten message tokens earned (10 s at 60 per minute): a client that overshoots
+     * now and then never accumulates its way to 1008, one that keeps sending at even twice the rate gets there.
+     */
+    private static final long VIOLATION_DECAY_TOKENS = 10;
     private final long violationDecayNanos;
 
     public ConnectionHandler(TokenVerifier verifier, ConnectionRegistry registry, ClientMessageParser parser,
             ServerMessages messages, Delivery delivery, TelemetryService telemetry, AlertService alerts,
             GatewayMetrics metrics, OpeningConnections opening, TokenLifetime lifetime, ConnectRateGuard connectRate,
-            GracefulShutdown shutdown, ServerClose closer, EventPublisher events, PulseConfig config) {
+            GracefulShutdown shutdown, ServerClose closer, EventPublisher events, FrameworkSettings settings,
+            PulseConfig config) {
+        this.maxMessageBytes = settings.maxMessageBytes();
         this.events = events;
         this.shutdown = shutdown;
         this.closer = closer;
@@ -88,7 +95,7 @@ public class ConnectionHandler {
         this.connectRate = connectRate;
         this.limits = config.limits();
         this.subscriptionBurst = limits.devicesPerConnection() + 50;
-        this.violationDecayNanos = 60_000_000_000L / Math.max(1, limits.messagesPerMinute());
+        this.violationDecayNanos = VIOLATION_DECAY_TOKENS * 60_000_000_000L / Math.max(1, limits.messagesPerMinute());
         Map<String, Object> announced = new LinkedHashMap<>();
         announced.put("max_message_bytes", maxMessageBytes);
         announced.put("messages_per_minute", limits.messagesPerMinute());
@@ -267,7 +274,7 @@ public class ConnectionHandler {
             registry.unregister(session);
             rooms.forEach(room -> events.presence(session, room, EventTypes.MEMBER_LEFT));
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
-            metrics.connectionClosed(code, session.tenant());
+            metrics.connectionClosed(CloseCodes.metricLabel(code), session.tenant());
             LOG.infof("Connection closed id=%s tenant=%s subject=%s code=%d", session.id(), session.tenant(),
                     session.principal().subject(), code);
         });
@@ -275,7 +282,7 @@ public class ConnectionHandler {
 
     private void closeForEarlyFlood(WebSocketConnection connection) {
         LOG.infof("Connection %s closed: more than %d messages before authentication completed", connection.id(),
-                OpeningConnections.MAX_EARLY_FRAMES);
+                opening.maxEarlyFrames());
         closer.close(connection, CloseCodes.EARLY_FLOOD);
     }
 
@@ -389,16 +396,15 @@ public class ConnectionHandler {
             }
         }
         delivery.send(session, messages.devices(true, accepted, refused));
-        watches.forEach(watch -> telemetry.sendLatest(session, watch));
+        telemetry.sendLatest(session, watches);
     }
 
     private static List<ServerMessages.Refusal> invalid(List<String> entries) {
         return entries.stream().map(entry -> new ServerMessages.Refusal(entry, ErrorCode.INVALID_DEVICE_ID,
-                "Not a device id: 1 to " + Identifiers.DEVICE_ID_MAX_LENGTH
-                        + " letters, digits and . _ : - (starting with a letter or digit)")).toList();
+                "not a device id")).toList();
     }
 
-    /** How much of the subscription rate a command takes: one per device named, zero for anything else. */
+    /** How much of the device-subscription rate a command takes: one per device named, zero for anything else. */
     private static int subscriptionCost(ClientCommand command) {
         if (command instanceof ClientCommand.SubscribeDevices list) {
             return Math.max(1, list.deviceIds().size() + list.invalid().size());
@@ -406,11 +412,9 @@ public class ConnectionHandler {
         if (command instanceof ClientCommand.UnsubscribeDevices list) {
             return Math.max(1, list.deviceIds().size() + list.invalid().size());
         }
-        boolean subscription = command instanceof ClientCommand.SubscribeDevice
-                || command instanceof ClientCommand.UnsubscribeDevice || command instanceof ClientCommand.SubscribeAlerts
-                || command instanceof ClientCommand.UnsubscribeAlerts || command instanceof ClientCommand.SubscribeEvents
-                || command instanceof ClientCommand.UnsubscribeEvents;
-        return subscription ? 1 : 0;
+        // Alerts and event filters are one request per page, not one per device: they take from the message rate.
+        return command instanceof ClientCommand.SubscribeDevice || command instanceof ClientCommand.UnsubscribeDevice
+                ? 1 : 0;
     }
 
     private void join(GatewaySession session, String room) {
@@ -424,8 +428,9 @@ public class ConnectionHandler {
             return;
         }
         boolean already = session.inRoom(room);
-        delivery.send(session, messages.joined(room, registry.joinRoom(session, room)));
-        if (!already) {
+        int members = registry.joinRoom(session, room);
+        delivery.send(session, messages.joined(room, members));
+        if (!already && members > 0) {
             events.presence(session, room, EventTypes.MEMBER_JOINED);
         }
     }

@@ -2,7 +2,6 @@ package dev.pulse.gateway.websocket;
 
 import java.util.Optional;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 
 import dev.pulse.gateway.protocol.CloseCodes;
 
@@ -25,12 +24,6 @@ final class FrameViolations {
     private static final String OVERSIZED_MESSAGE = "max message size";
 
     private FrameViolations() {
-    }
-
-    /** {@code quarkus.websockets-next.server.max-message-size}: the inbound message limit named in 1009 closes. */
-    static int maxMessageBytes() {
-        return ConfigProvider.getConfig().getOptionalValue("quarkus.websockets-next.server.max-message-size",
-                Integer.class).orElse(65_536);
     }
 
     /** What was wrong ("data frame using reserved opcode 3"), within the 123 bytes a close reason may have. */

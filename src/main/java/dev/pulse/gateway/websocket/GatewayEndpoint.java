@@ -2,6 +2,7 @@ package dev.pulse.gateway.websocket;
 
 import java.util.Optional;
 
+import dev.pulse.gateway.observability.Endpoint;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -18,7 +19,7 @@ import io.vertx.core.buffer.Buffer;
 @WebSocket(path = "/api/v2/ws")
 public class GatewayEndpoint {
 
-    static final String NAME = "api_v2";
+    static final String NAME = Endpoint.API_V2.label();
 
     private final ConnectionHandler handler;
 

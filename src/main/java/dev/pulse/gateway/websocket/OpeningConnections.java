@@ -7,6 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.pulse.gateway.config.PulseConfig;
 
 /**
  * Holds the frames a client sends while its token is still being verified. websockets-next runs {@code @OnOpen}
@@ -17,13 +20,32 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class OpeningConnections {
 
-    /** Frames one connection may send before authentication completes; past that the connection is abusive. */
-    static final int MAX_EARLY_FRAMES = 32;
     /**
-     * Characters those frames may hold together: one full-size message. Without this bound an unauthenticated client
-     * could make the server hold 32 messages of 64 KiB while its token is checked.
+     * Characters the frames of one connection may hold together before authentication completes: a page load of
+     * single subscribes fits (about 70 characters each), a pile of full-size messages does not. Without a bound in
+     * size an unauthenticated client could make the server hold megabytes while its token is checked.
      */
-    static final int MAX_EARLY_CHARS = 65_536;
+    static final int MAX_EARLY_CHARS = 128 * 1024;
+
+    /**
+     * Frames one connection may send before authentication completes: the subscription burst (a page that subscribes
+     * to every device it may watch as soon as the socket opens); past that the connection is abusive.
+     */
+    private final int maxEarlyFrames;
+
+    @Inject
+    public OpeningConnections(PulseConfig config) {
+        this(config.limits().devicesPerConnection() + 50);
+    }
+
+    OpeningConnections(int maxEarlyFrames) {
+        this.maxEarlyFrames = maxEarlyFrames;
+    }
+
+    /** Frames held at most per opening connection. */
+    int maxEarlyFrames() {
+        return maxEarlyFrames;
+    }
 
     private static final class Pending {
         final List<String> frames = new ArrayList<>();
@@ -59,7 +81,7 @@ public class OpeningConnections {
             if (pending.settled) {
                 return Offer.HANDLE_NOW;
             }
-            if (pending.frames.size() >= MAX_EARLY_FRAMES || pending.chars + frame.length() > MAX_EARLY_CHARS) {
+            if (pending.frames.size() >= maxEarlyFrames || pending.chars + frame.length() > MAX_EARLY_CHARS) {
                 pending.overflowed = true;
                 return Offer.OVERFLOW;
             }

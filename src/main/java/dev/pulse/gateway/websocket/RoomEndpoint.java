@@ -2,6 +2,7 @@ package dev.pulse.gateway.websocket;
 
 import java.util.Optional;
 
+import dev.pulse.gateway.observability.Endpoint;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -22,7 +23,7 @@ import io.vertx.core.buffer.Buffer;
 @WebSocket(path = "/ws/rooms/{room}")
 public class RoomEndpoint {
 
-    static final String NAME = "rooms";
+    static final String NAME = Endpoint.ROOMS.label();
 
     private final ConnectionHandler handler;
 

@@ -17,6 +17,7 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.net.impl.ConnectionBase;
+import dev.pulse.gateway.config.FrameworkSettings;
 
 /**
  * Makes a client that breaks the WebSocket protocol (a reserved opcode, a continuation of nothing, an oversized control
@@ -40,7 +41,11 @@ public class ViolationCloseFrames implements HttpUpgradeCheck {
     private static final String CLOSE_FRAME_WRITER = "pulse-violation-close-frames";
     private static final long FLUSH_GRACE_MILLIS = 1000;
 
-    private final CloseFrameWriter writer = new CloseFrameWriter(FrameViolations.maxMessageBytes());
+    private final CloseFrameWriter writer;
+
+    public ViolationCloseFrames(FrameworkSettings settings) {
+        this.writer = new CloseFrameWriter(settings.maxMessageBytes());
+    }
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {

@@ -2,6 +2,7 @@ package dev.pulse.gateway.websocket;
 
 import java.util.Optional;
 
+import dev.pulse.gateway.observability.Endpoint;
 import dev.pulse.gateway.security.HandshakeTokens;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -22,7 +23,7 @@ import io.vertx.core.buffer.Buffer;
 @WebSocket(path = "/ws")
 public class WsEndpoint {
 
-    static final String NAME = "ws";
+    static final String NAME = Endpoint.WS.label();
 
     private final ConnectionHandler handler;
 

@@ -29,7 +29,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LocalStack;

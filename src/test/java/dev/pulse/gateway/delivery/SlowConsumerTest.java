@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;

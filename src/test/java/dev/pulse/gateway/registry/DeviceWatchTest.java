@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.security.GatewayPrincipal;
+import dev.pulse.gateway.session.GatewaySession;
+import dev.pulse.gateway.session.TenantCounters;
 
 /** The per-subscriber watermark: each point reaches each subscriber once, older points never. */
 class DeviceWatchTest {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class OpeningConnectionsTest {
 
-    private final OpeningConnections opening = new OpeningConnections();
+    private final OpeningConnections opening = new OpeningConnections(32);
 
     @Test
     void framesThatBeatRegistrationAreReplayedInOrderThenHandledDirectly() {
@@ -32,7 +32,7 @@ class OpeningConnectionsTest {
     @Test
     void tooManyEarlyFramesOverflow() {
         opening.begin("c2");
-        for (int i = 0; i < OpeningConnections.MAX_EARLY_FRAMES; i++) {
+        for (int i = 0; i < opening.maxEarlyFrames(); i++) {
             assertThat(opening.offer("c2", "f" + i)).isEqualTo(OpeningConnections.Offer.HELD);
         }
         assertThat(opening.offer("c2", "one too many")).isEqualTo(OpeningConnections.Offer.OVERFLOW);

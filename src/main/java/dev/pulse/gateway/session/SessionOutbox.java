@@ -1,4 +1,4 @@
-package dev.pulse.gateway.registry;
+package dev.pulse.gateway.session;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package dev.pulse.gateway.cluster;
+package dev.pulse.gateway.alerts;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +15,7 @@ import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import io.quarkus.runtime.StartupEvent;
+import dev.pulse.gateway.cluster.PostgresBus;
 
 /**
  * Pushes alert changes as they happen: the trigger of {@code db/004_alert_notifications.sql} notifies the tenant id,

@@ -1,12 +1,14 @@
-package dev.pulse.gateway.registry;
+package dev.pulse.gateway.session;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.pulse.gateway.limits.TokenBucket;
+import dev.pulse.gateway.session.TokenBucket;
 import dev.pulse.gateway.security.GatewayPrincipal;
+import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 
 /** One authenticated WebSocket connection and what it watches. Identity is by reference. */
@@ -33,7 +35,24 @@ public final class GatewaySession {
     private final AtomicLong messagesSent = new AtomicLong();
     private final AtomicLong messagesReceived = new AtomicLong();
 
-    GatewaySession(String id, WebSocketConnection connection, GatewayPrincipal principal, String endpoint,
+    private static final UserData.TypedKey<GatewaySession> SESSION = new UserData.TypedKey<>("pulse.session");
+
+    /** The session registered for a connection, or empty for one never registered (rejected) or already gone. */
+    public static Optional<GatewaySession> of(WebSocketConnection connection) {
+        return Optional.ofNullable(connection.userData().get(SESSION));
+    }
+
+    /** Makes this session the one {@link #of} finds for its connection (on registration). */
+    public void attach() {
+        connection.userData().put(SESSION, this);
+    }
+
+    /** Undoes {@link #attach} (on unregistration). */
+    public void detach() {
+        connection.userData().remove(SESSION);
+    }
+
+    public GatewaySession(String id, WebSocketConnection connection, GatewayPrincipal principal, String endpoint,
             Instant connectedAt, TenantCounters counters) {
         this.counters = counters;
         this.id = id;
@@ -222,11 +241,13 @@ public final class GatewaySession {
         counters.received();
     }
 
-    Set<String> deviceSet() {
+    /** The live set of watched devices: for the registry, which keeps it in step with its indexes. */
+    public Set<String> deviceSet() {
         return devices;
     }
 
-    Set<String> roomSet() {
+    /** The live set of rooms: for the registry, which keeps it in step with its indexes. */
+    public Set<String> roomSet() {
         return rooms;
     }
 
@@ -235,11 +256,11 @@ public final class GatewaySession {
         return closed;
     }
 
-    void markClosed() {
+    public void markClosed() {
         closed = true;
     }
 
-    void alerts(boolean subscribed) {
+    public void alerts(boolean subscribed) {
         this.alerts = subscribed;
     }
 

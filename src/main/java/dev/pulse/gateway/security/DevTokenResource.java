@@ -1,4 +1,4 @@
-package dev.pulse.gateway.dev;
+package dev.pulse.gateway.security;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.pulse.gateway.observability;
+package dev.pulse.gateway.sources;
 
 import java.time.Duration;
 import java.util.Map;

@@ -1,10 +1,11 @@
-package dev.pulse.gateway.observability;
+package dev.pulse.gateway.alerts;
 
 import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.sources.SourcesHealth;
 import io.smallrye.health.api.HealthGroup;
 
@@ -34,7 +35,7 @@ public class PostgresHealthCheck implements AsyncHealthCheck {
     public Uni<HealthCheckResponse> call() {
         return pool.query("SELECT 1").execute()
                 .ifNoItem().after(TIMEOUT).fail()
-                .map(ignored -> HealthCheckResponse.up(GatewayMetrics.POSTGRESQL))
-                .onFailure().recoverWithItem(HealthCheckResponse.down(GatewayMetrics.POSTGRESQL));
+                .map(ignored -> HealthCheckResponse.up(DataSource.POSTGRESQL.label()))
+                .onFailure().recoverWithItem(HealthCheckResponse.down(DataSource.POSTGRESQL.label()));
     }
 }

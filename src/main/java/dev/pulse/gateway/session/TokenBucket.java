@@ -1,4 +1,4 @@
-package dev.pulse.gateway.limits;
+package dev.pulse.gateway.session;
 
 /**
  * A token bucket: holds at most {@code capacity} tokens, refills {@code capacity} tokens per {@code periodNanos}, and

@@ -1,4 +1,4 @@
-package dev.pulse.gateway.limits;
+package dev.pulse.gateway.lifecycle;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.session.TokenBucket;
 
 /**
  * Bounds how many new connections this replica accepts per second. After a deploy every client reconnects at once;

@@ -1,10 +1,11 @@
-package dev.pulse.gateway.cluster;
+package dev.pulse.gateway.sources;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import dev.pulse.gateway.sources.SourcesHealth;
+
+import dev.pulse.gateway.cluster.PostgresBus;
 import io.smallrye.health.api.HealthGroup;
 
 /**

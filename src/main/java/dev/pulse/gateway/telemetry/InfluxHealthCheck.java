@@ -1,4 +1,4 @@
-package dev.pulse.gateway.observability;
+package dev.pulse.gateway.telemetry;
 
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -1,4 +1,4 @@
-package dev.pulse.gateway.security;
+package dev.pulse.gateway.lifecycle;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -13,13 +13,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.delivery.Delivery;
-import dev.pulse.gateway.lifecycle.ServerClose;
+import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.ErrorCode;
 import dev.pulse.gateway.protocol.ServerMessages;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
+import dev.pulse.gateway.security.TokenVerifier;
+import dev.pulse.gateway.security.AuthenticationFailure;
+import dev.pulse.gateway.security.GatewayPrincipal;
 
 /**
  * A connection lives no longer than its token: when {@code exp} passes, it is closed with 4001 "Token expired"

@@ -1,15 +1,15 @@
-package dev.pulse.gateway.keepalive;
+package dev.pulse.gateway.lifecycle;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
-import dev.pulse.gateway.lifecycle.ServerClose;
+import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.websockets.next.CloseReason;
 import io.vertx.core.buffer.Buffer;

@@ -1,4 +1,4 @@
-package dev.pulse.gateway.observability;
+package dev.pulse.gateway.sources;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,13 +10,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.runtime.Startup;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.events.EventBroadcaster;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
-import dev.pulse.gateway.registry.GatewaySession;
+import dev.pulse.gateway.session.GatewaySession;
 
 /**
  * Whether each data source answered its last poll, and when to try a failing one again. A change is logged once (not
@@ -25,6 +29,7 @@ import dev.pulse.gateway.registry.GatewaySession;
  * tenant's {@code system} room. A failing source is retried after the poll interval, then twice as long each time, up
  * to {@code pulse.sources.max-backoff}.
  */
+@Startup
 @ApplicationScoped
 public class SourceHealth {
 
@@ -34,34 +39,39 @@ public class SourceHealth {
         static final State HEALTHY = new State(false, 0, 0);
     }
 
-    private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final Map<DataSource, State> states = new ConcurrentHashMap<>();
     private final EventBroadcaster events;
     private final ConnectionRegistry registry;
     private final ServerMessages messages;
     private final Delivery delivery;
-    private final Map<String, Long> intervalNanos;
+    private final Map<DataSource, Long> intervalNanos;
     private final long maxBackoffNanos;
     private final Clock clock = Clock.systemUTC();
 
     public SourceHealth(EventBroadcaster events, ConnectionRegistry registry, ServerMessages messages,
-            Delivery delivery, PulseConfig config) {
+            Delivery delivery, GatewayMetrics metrics, PulseConfig config) {
         this.events = events;
         this.registry = registry;
         this.messages = messages;
         this.delivery = delivery;
-        this.intervalNanos = Map.of(GatewayMetrics.INFLUXDB, config.telemetry().pollInterval().toNanos(),
-                GatewayMetrics.POSTGRESQL, config.alerts().pollInterval().toNanos());
+        this.intervalNanos = Map.of(DataSource.INFLUXDB, config.telemetry().pollInterval().toNanos(),
+                DataSource.POSTGRESQL, config.alerts().pollInterval().toNanos());
         this.maxBackoffNanos = config.sources().maxBackoff().toNanos();
+        for (DataSource source : DataSource.values()) {
+            // What operators alert on: the sources health group is for people and probes, not for Prometheus.
+            metrics.gauge("pulse.source.up", "1 while a data source answers its polls, 0 while it is failing",
+                    Tags.of("source", source.label()), () -> isFailing(source) ? 0 : 1, null);
+        }
     }
 
     /** Whether a poll of {@code source} should run now: always while it is healthy, on its back-off when failing. */
-    public boolean due(String source) {
+    public boolean due(DataSource source) {
         State state = states.getOrDefault(source, State.HEALTHY);
         return !state.failing() || System.nanoTime() - state.nextAttemptNanos() >= 0;
     }
 
     /** Records the outcome of one poll cycle of {@code source}; {@code detail} says what failed (logs only). */
-    public void report(String source, boolean failed, String detail) {
+    public void report(DataSource source, boolean failed, String detail) {
         long now = System.nanoTime();
         State before = states.getOrDefault(source, State.HEALTHY);
         State after;
@@ -77,33 +87,33 @@ public class SourceHealth {
             return;
         }
         if (failed) {
-            LOG.warnf("%s poll failing: %s (retrying with back-off up to %s)", source, detail,
+            LOG.warnf("%s poll failing: %s (retrying with back-off up to %s)", source.label(), detail,
                     Duration.ofNanos(maxBackoffNanos));
         } else {
-            LOG.infof("%s poll recovered", source);
+            LOG.infof("%s poll recovered", source.label());
         }
-        OutboundMessage status = messages.status(source, !failed, clock.instant());
+        OutboundMessage status = messages.status(source.label(), !failed, clock.instant());
         for (GatewaySession session : subscribersOf(source)) {
             delivery.send(session, status);
         }
         // Clients learn which source and its state; the error itself (addresses, user names) stays in the logs.
         for (String tenant : registry.connectedTenants()) {
-            events.healthChanged(tenant, failed ? "unavailable" : "available", Map.of("source", source));
+            events.healthChanged(tenant, failed ? "unavailable" : "available", Map.of("source", source.label()));
         }
     }
 
     /** Tells a new subscriber that its source is down, so it does not wait for data that cannot come yet. */
-    public void greet(String source, GatewaySession session) {
+    public void greet(DataSource source, GatewaySession session) {
         if (isFailing(source)) {
-            delivery.send(session, messages.status(source, false, clock.instant()));
+            delivery.send(session, messages.status(source.label(), false, clock.instant()));
         }
     }
 
-    public boolean isFailing(String source) {
+    public boolean isFailing(DataSource source) {
         return states.getOrDefault(source, State.HEALTHY).failing();
     }
 
-    private Set<GatewaySession> subscribersOf(String source) {
-        return GatewayMetrics.INFLUXDB.equals(source) ? registry.deviceSubscribers() : registry.alertSubscribers();
+    private Set<GatewaySession> subscribersOf(DataSource source) {
+        return source == DataSource.INFLUXDB ? registry.deviceSubscribers() : registry.alertSubscribers();
     }
 }

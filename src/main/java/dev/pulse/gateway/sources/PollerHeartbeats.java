@@ -1,5 +1,6 @@
-package dev.pulse.gateway.observability;
+package dev.pulse.gateway.sources;
 
+import dev.pulse.gateway.observability.DataSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,14 +19,14 @@ public class PollerHeartbeats {
 
     public PollerHeartbeats() {
         long now = System.nanoTime();
-        for (String source : new String[] { GatewayMetrics.INFLUXDB, GatewayMetrics.POSTGRESQL }) {
-            lastBeat.put(source, new AtomicLong(now));
+        for (DataSource source : DataSource.values()) {
+            lastBeat.put(source.label(), new AtomicLong(now));
         }
     }
 
     /** The poller of {@code source} finished a run, whatever its outcome. */
-    public void beat(String source) {
-        lastBeat.computeIfAbsent(source, s -> new AtomicLong()).set(System.nanoTime());
+    public void beat(DataSource source) {
+        lastBeat.computeIfAbsent(source.label(), s -> new AtomicLong()).set(System.nanoTime());
     }
 
     /** Time since each poller's last run ended (since start-up for one that has not run yet). */

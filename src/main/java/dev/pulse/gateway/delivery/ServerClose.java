@@ -1,11 +1,11 @@
-package dev.pulse.gateway.lifecycle;
+package dev.pulse.gateway.delivery;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
-import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.session.GatewaySession;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
@@ -34,12 +34,10 @@ public class ServerClose implements HttpUpgradeCheck {
     private static final UserData.TypedKey<HttpConnection> TRANSPORT = new UserData.TypedKey<>("pulse.transport");
 
     private final Vertx vertx;
-    private final ConnectionRegistry registry;
     private final long closeTimeoutMillis;
 
-    public ServerClose(Vertx vertx, ConnectionRegistry registry, PulseConfig config) {
+    public ServerClose(Vertx vertx, PulseConfig config) {
         this.vertx = vertx;
-        this.registry = registry;
         this.closeTimeoutMillis = Math.max(1, config.keepalive().closeTimeout().toMillis());
     }
 
@@ -55,7 +53,7 @@ public class ServerClose implements HttpUpgradeCheck {
         HttpConnection transport = connection.userData().get(TRANSPORT);
         if (transport != null) {
             vertx.setTimer(closeTimeoutMillis, timer -> {
-                if (registry.session(connection).isPresent()) {
+                if (GatewaySession.of(connection).isPresent()) {
                     LOG.infof("Connection %s did not complete the close handshake in %d ms; dropping it",
                             connection.id(), closeTimeoutMillis);
                     drop(transport);
