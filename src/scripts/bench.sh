@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (README, "Benchmarks"): starts PostgreSQL and InfluxDB as the run command does, packages Pulse, starts
+# The benchmark (src/docs/benchmarks.md): starts PostgreSQL and InfluxDB as the run command does, packages Pulse, starts
 # it from the jar with a fixed heap, runs the scenarios with the harness's own load generator, prints a table and
 # writes target/bench/results.json and src/bench/BENCHMARKS.md. Takes about three minutes.
 #

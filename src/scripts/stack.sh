@@ -9,7 +9,7 @@
 #   src/scripts/stack.sh env [dev|test]    print the environment a Pulse process needs to reach this stack
 #
 # Everything lives under PULSE_DATA_DIR (default: .pulse in the project). Ports and passwords below are for this
-# local, loopback-only stack; production settings come from the environment (see README, "Configuration").
+# local, loopback-only stack; production settings come from the environment (see src/docs/configuration.md).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
