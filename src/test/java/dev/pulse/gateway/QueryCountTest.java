@@ -13,9 +13,10 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
-import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Meters;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
@@ -28,7 +29,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * InfluxDB query and one PostgreSQL query per poll cycle, counted by Pulse's own meters.
  */
 @QuarkusTest
-class QueryCountTest {
+class QueryCountTest extends QuietRegistryTest {
 
     private static final int CLIENTS = 50;
     private static final int CYCLES = 4;
@@ -37,12 +38,7 @@ class QueryCountTest {
     MeterRegistry meters;
 
     @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
+    RegistryStatistics statistics;
 
     @Test
     void fiftyWatchersOfOneDeviceCostOneQueryPerSourcePerCycle() {
@@ -62,7 +58,7 @@ class QueryCountTest {
                 client.awaitType("telemetry");
                 client.awaitType("alerts");
             }
-            assertThat(registry.deviceSubscriptionCount()).isEqualTo(CLIENTS);
+            assertThat(statistics.deviceSubscriptionCount()).isEqualTo(CLIENTS);
 
             double influxCycles = Meters.influxCycles(meters);
             double influxQueries = Meters.influxQueries(meters);

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.sources.PollerHeartbeats;
@@ -30,14 +31,16 @@ public class AlertPoller {
     /** Tenants read at the same time; bounds the PostgreSQL connections one cycle takes from the pool. */
     private static final int CONCURRENT_TENANTS = 4;
 
+    private final Watchers watchers;
     private final ConnectionRegistry registry;
     private final AlertService alerts;
     private final GatewayMetrics metrics;
     private final SourceHealth health;
     private final PollerHeartbeats heartbeats;
 
-    public AlertPoller(ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics, SourceHealth health,
+    public AlertPoller(Watchers watchers, ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics, SourceHealth health,
             PollerHeartbeats heartbeats) {
+        this.watchers = watchers;
         this.heartbeats = heartbeats;
         this.registry = registry;
         this.alerts = alerts;
@@ -57,7 +60,7 @@ public class AlertPoller {
         if (!health.due(DataSource.POSTGRESQL)) {
             return Uni.createFrom().voidItem();
         }
-        List<AlertFeed> feeds = registry.alertFeeds();
+        List<AlertFeed> feeds = watchers.alertFeeds();
         long started = System.nanoTime();
         if (feeds.isEmpty()) {
             metrics.pollCycle(DataSource.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started), true);

@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
+import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
@@ -38,6 +39,7 @@ public class AlertService {
     static final Duration FIRST_READ_WINDOW = Duration.ofMillis(100);
     private static final String LIST = "alerts";
 
+    private final Watchers watchers;
     private final ConnectionRegistry registry;
     private final AlertRepository repository;
     private final ServerMessages messages;
@@ -45,8 +47,9 @@ public class AlertService {
     private final SourceHealth health;
     private final FirstReads<OutboundMessage> firstReads;
 
-    public AlertService(ConnectionRegistry registry, AlertRepository repository, ServerMessages messages,
+    public AlertService(Watchers watchers, ConnectionRegistry registry, AlertRepository repository, ServerMessages messages,
             Delivery delivery, SourceHealth health, Vertx vertx, PulseConfig config) {
+        this.watchers = watchers;
         this.health = health;
         this.registry = registry;
         this.repository = repository;
@@ -58,7 +61,7 @@ public class AlertService {
 
     /** Registers the subscription. Call {@link #sendCurrent} after the confirmation has been sent. */
     public AlertFeed subscribe(GatewaySession session) {
-        return registry.subscribeAlerts(session);
+        return watchers.subscribeAlerts(session);
     }
 
     /**
@@ -79,7 +82,7 @@ public class AlertService {
     }
 
     public boolean unsubscribe(GatewaySession session) {
-        return registry.unsubscribeAlerts(session);
+        return watchers.unsubscribeAlerts(session);
     }
 
     /** Reads the tenant's list once and sends it to every subscriber whose last list differs. */
@@ -107,7 +110,7 @@ public class AlertService {
     private void publish(String tenant, ArrayNode alerts) {
         OutboundMessage list = messages.alerts(alerts);
         firstReads.record(tenant, LIST, list);
-        registry.alertFeed(tenant).ifPresent(feed -> feed.publish(list, delivery::send));
+        watchers.alertFeed(tenant).ifPresent(feed -> feed.publish(list, delivery::send));
     }
 
     private void readFirst(String tenant, Set<String> ignored) {

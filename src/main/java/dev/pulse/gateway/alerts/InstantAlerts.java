@@ -10,6 +10,7 @@ import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.alerts.AlertService;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.registry.AlertFeed;
@@ -28,6 +29,7 @@ public class InstantAlerts {
 
     private static final Logger LOG = Logger.getLogger(InstantAlerts.class);
 
+    private final Watchers watchers;
     private final PostgresBus bus;
     private final ConnectionRegistry registry;
     private final AlertService alerts;
@@ -35,7 +37,8 @@ public class InstantAlerts {
     private final Set<String> reading = ConcurrentHashMap.newKeySet();
     private final Set<String> changedWhileReading = ConcurrentHashMap.newKeySet();
 
-    public InstantAlerts(PostgresBus bus, ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics) {
+    public InstantAlerts(Watchers watchers, PostgresBus bus, ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics) {
+        this.watchers = watchers;
         this.bus = bus;
         this.registry = registry;
         this.alerts = alerts;
@@ -49,7 +52,7 @@ public class InstantAlerts {
 
     void changed(String tenant) {
         alerts.changed(tenant);
-        var feed = registry.alertFeed(tenant);
+        var feed = watchers.alertFeed(tenant);
         if (feed.isEmpty()) {
             metrics.alertNotification("ignored");
             return;
@@ -59,7 +62,7 @@ public class InstantAlerts {
     }
 
     private void catchUp() {
-        registry.alertFeeds().forEach(this::refresh);
+        watchers.alertFeeds().forEach(this::refresh);
     }
 
     private void refresh(AlertFeed feed) {

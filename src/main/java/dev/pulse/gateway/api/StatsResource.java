@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.TenantStats;
@@ -30,11 +31,13 @@ public class StatsResource {
 
     static final String PATH = "/ws/stats";
 
+    private final RegistryStatistics statistics;
     private final ConnectionRegistry registry;
     private final ObjectMapper mapper;
     private final String platformAdminRole;
 
-    public StatsResource(ConnectionRegistry registry, ObjectMapper mapper, PulseConfig config) {
+    public StatsResource(RegistryStatistics statistics, ConnectionRegistry registry, ObjectMapper mapper, PulseConfig config) {
+        this.statistics = statistics;
         this.registry = registry;
         this.mapper = mapper;
         this.platformAdminRole = config.stats().platformAdminRole();
@@ -46,12 +49,12 @@ public class StatsResource {
     public Response stats(@Context RoutingContext context) {
         GatewayPrincipal caller = RequestGuard.principal(context);
         if (platformAdminRole.equals(caller.role())) {
-            return Response.ok(platform(registry.allStats())).build();
+            return Response.ok(platform(statistics.allStats())).build();
         }
         if (caller.tenant() == null) {
             return RestErrors.forbidden();
         }
-        return Response.ok(write(registry.stats(caller.tenant()))).build();
+        return Response.ok(write(statistics.stats(caller.tenant()))).build();
     }
 
     private ObjectNode write(TenantStats stats) {

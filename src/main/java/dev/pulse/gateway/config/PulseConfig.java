@@ -272,9 +272,10 @@ public interface PulseConfig {
     interface Delivery {
         /**
          * Messages written to one connection and not yet flushed to its socket. At this bound telemetry is conflated to
-         * the newest point per device; any other message closes the connection with 4009.
+         * the newest point per device; any other message closes the connection with 4009. Above what a page load
+         * produces at once (a confirmation and a latest point per device, at the device cap).
          */
-        @WithDefault("1000")
+        @WithDefault("4096")
         int maxPendingMessages();
 
         /**

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.EventTypes;
@@ -35,6 +36,7 @@ public class EventPublisher {
 
     private static final Logger LOG = Logger.getLogger(EventPublisher.class);
 
+    private final Watchers watchers;
     private final ConnectionRegistry registry;
     private final ServerMessages messages;
     private final Delivery delivery;
@@ -42,8 +44,9 @@ public class EventPublisher {
     private final ObjectMapper mapper;
     private final Clock clock = Clock.systemUTC();
 
-    public EventPublisher(ConnectionRegistry registry, ServerMessages messages, Delivery delivery,
+    public EventPublisher(Watchers watchers, ConnectionRegistry registry, ServerMessages messages, Delivery delivery,
             GatewayMetrics metrics, ObjectMapper mapper) {
+        this.watchers = watchers;
         this.registry = registry;
         this.messages = messages;
         this.delivery = delivery;
@@ -74,7 +77,7 @@ public class EventPublisher {
             throw new IllegalArgumentException("invalid room: " + room);
         }
         Collection<GatewaySession> targets = room == null ? registry.tenantSessions(tenant)
-                : registry.roomMembers(tenant, room);
+                : watchers.roomMembers(tenant, room);
         OutboundMessage message = null;
         int recipients = 0;
         for (GatewaySession session : targets) {
@@ -97,7 +100,7 @@ public class EventPublisher {
      * never another tenant. Costs nothing while nobody of the tenant asked for presence.
      */
     public void presence(GatewaySession member, String room, String eventType) {
-        Collection<GatewaySession> listeners = registry.presenceListeners(member.tenant());
+        Collection<GatewaySession> listeners = watchers.presenceListeners(member.tenant());
         if (listeners.isEmpty()) {
             return;
         }
@@ -109,7 +112,7 @@ public class EventPublisher {
                     data.put("room", room);
                     data.put("connection_id", member.id());
                     data.put("subject", member.principal().subject());
-                    data.put("members", registry.roomMembers(member.tenant(), room).size());
+                    data.put("members", watchers.roomMembers(member.tenant(), room).size());
                     message = messages.event(eventType, clock.instant(), data, "pulse", room);
                 }
                 delivery.send(listener, message);

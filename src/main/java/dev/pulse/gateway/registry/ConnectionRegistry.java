@@ -1,14 +1,11 @@
 package dev.pulse.gateway.registry;
 
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,8 +17,9 @@ import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.session.TenantCounters;
 
 /**
- * Who is connected and what each tenant watches. Lookups go by tenant, then device, room or alert feed, so the cost
- * of a poll or a fan-out grows with its targets, never with the number of connections.
+ * Who is connected: registers authenticated connections under the tenant and subject limits, finds a connection's
+ * session, and removes everything a connection held when it ends. What each connection watches is {@link Watchers}'
+ * business, the figures are {@link RegistryStatistics}'.
  *
  * <p>All changes to one tenant's index happen inside {@code tenants.compute}, which serializes them per tenant and lets
  * an index disappear atomically with the tenant's last connection.
@@ -29,21 +27,21 @@ import dev.pulse.gateway.session.TenantCounters;
 @ApplicationScoped
 public class ConnectionRegistry {
 
-
-    private final Map<String, GatewaySession> sessions = new ConcurrentHashMap<>();
-    private final Map<String, TenantIndex> tenants = new ConcurrentHashMap<>();
-    private final Map<String, TenantCounters> counters = new ConcurrentHashMap<>();
+    private final Map<String, GatewaySession> sessions;
+    private final Map<String, TenantIndex> tenants;
+    private final Map<String, TenantCounters> counters;
+    private final Watchers watchers;
     private final Map<String, AtomicInteger> openByEndpoint = new ConcurrentHashMap<>();
     /** Open connections per tenant and subject, for pulse.limits.connections-per-subject. */
     private final Map<String, AtomicInteger> openBySubject = new ConcurrentHashMap<>();
     private final Clock clock;
 
-    public ConnectionRegistry() {
-        this(Clock.systemUTC());
-    }
-
-    ConnectionRegistry(Clock clock) {
-        this.clock = clock;
+    public ConnectionRegistry(TenantIndexes indexes, Watchers watchers) {
+        this.sessions = indexes.sessions;
+        this.tenants = indexes.tenants;
+        this.counters = indexes.counters;
+        this.watchers = watchers;
+        this.clock = Clock.systemUTC();
     }
 
     /** Why a connection was not registered. */
@@ -63,16 +61,6 @@ public class ConnectionRegistry {
 
         public Refusal refusal() {
             return refusal;
-        }
-    }
-
-    /** {@link #register(WebSocketConnection, GatewayPrincipal, String, Optional, int, int)} without limits. */
-    public GatewaySession register(WebSocketConnection connection, GatewayPrincipal principal, String endpoint,
-            Optional<String> requestedId) {
-        try {
-            return register(connection, principal, endpoint, requestedId, 0, 0);
-        } catch (LimitReached impossible) {
-            throw new IllegalStateException(impossible);
         }
     }
 
@@ -144,13 +132,10 @@ public class ConnectionRegistry {
             return;
         }
         session.markClosed();
-        for (String device : List.copyOf(session.deviceSet())) {
-            unsubscribeDevice(session, device);
-        }
-        unsubscribeAlerts(session);
+        watchers.forget(session);
         tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
             for (String room : session.roomSet()) {
-                leave(index, room, session);
+                Watchers.leave(index, room, session);
             }
             session.roomSet().clear();
             index.sessions.remove(session);
@@ -168,159 +153,9 @@ public class ConnectionRegistry {
         openBySubject.computeIfPresent(subjectKey, (key, open) -> open.decrementAndGet() <= 0 ? null : open);
     }
 
-    /** Connections with at least one device subscription (a snapshot; scans the tenants' watches). */
-    public Set<GatewaySession> deviceSubscribers() {
-        Set<GatewaySession> subscribers = new java.util.HashSet<>();
-        for (TenantIndex index : tenants.values()) {
-            for (DeviceWatch watch : index.deviceWatches()) {
-                subscribers.addAll(watch.subscribers());
-            }
-        }
-        return subscribers;
-    }
-
-    /** Connections subscribed to alerts (a snapshot). */
-    public Set<GatewaySession> alertSubscribers() {
-        Set<GatewaySession> subscribers = new java.util.HashSet<>();
-        for (AlertFeed feed : alertFeeds()) {
-            subscribers.addAll(feed.subscribers());
-        }
-        return subscribers;
-    }
-
     /** Every open connection (a snapshot): for the keepalive sweep and shutdown, not for per-message paths. */
     public List<GatewaySession> allSessions() {
         return List.copyOf(sessions.values());
-    }
-
-    /**
-     * Adds a device subscription. Returns the device's watch (shared by all of the tenant's subscribers of that
-     * device); a repeated subscribe changes nothing and returns the same watch. Returns null for a closed session.
-     */
-    public DeviceWatch subscribeDevice(GatewaySession session, String deviceId) {
-        DeviceWatch[] watch = new DeviceWatch[1];
-        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            if (!session.isClosed()) {
-                watch[0] = index.devices.computeIfAbsent(deviceId, id -> new DeviceWatch(tenant, id));
-                watch[0].add(session);
-                session.deviceSet().add(deviceId);
-            }
-            return index;
-        });
-        return watch[0];
-    }
-
-    /** Removes a device subscription; returns false when there was none. */
-    public boolean unsubscribeDevice(GatewaySession session, String deviceId) {
-        boolean[] removed = new boolean[1];
-        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            DeviceWatch watch = index.devices.get(deviceId);
-            if (watch != null) {
-                removed[0] = watch.remove(session);
-                if (watch.isEmpty()) {
-                    index.devices.remove(deviceId);
-                }
-            }
-            session.deviceSet().remove(deviceId);
-            return index.isEmpty() ? null : index;
-        });
-        return removed[0];
-    }
-
-    /** Adds the alert subscription; returns the tenant's feed (null for a closed session). Repeating it is harmless. */
-    public AlertFeed subscribeAlerts(GatewaySession session) {
-        AlertFeed[] feed = new AlertFeed[1];
-        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            if (!session.isClosed()) {
-                if (index.alerts == null) {
-                    index.alerts = new AlertFeed(tenant);
-                }
-                feed[0] = index.alerts;
-                feed[0].add(session);
-                session.alerts(true);
-            }
-            return index;
-        });
-        return feed[0];
-    }
-
-    /** Removes the alert subscription; returns false when there was none. */
-    public boolean unsubscribeAlerts(GatewaySession session) {
-        boolean[] removed = new boolean[1];
-        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            AlertFeed feed = index.alerts;
-            if (feed != null) {
-                removed[0] = feed.remove(session);
-                if (feed.isEmpty()) {
-                    index.alerts = null;
-                }
-            }
-            session.alerts(false);
-            return index.isEmpty() ? null : index;
-        });
-        return removed[0];
-    }
-
-    /** Puts the connection in a room of its tenant; returns the room's member count (0 for a closed session). */
-    public int joinRoom(GatewaySession session, String room) {
-        int[] memberCount = new int[1];
-        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            if (!session.isClosed()) {
-                Set<GatewaySession> members = index.rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet());
-                members.add(session);
-                session.roomSet().add(room);
-                memberCount[0] = members.size();
-            }
-            return index;
-        });
-        return memberCount[0];
-    }
-
-    /** Takes the connection out of a room; returns false when it was not in it. */
-    public boolean leaveRoom(GatewaySession session, String room) {
-        boolean[] left = new boolean[1];
-        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            left[0] = leave(index, room, session);
-            session.roomSet().remove(room);
-            return index.isEmpty() ? null : index;
-        });
-        return left[0];
-    }
-
-    private static boolean leave(TenantIndex index, String room, GatewaySession session) {
-        Set<GatewaySession> members = index.rooms.get(room);
-        if (members == null || !members.remove(session)) {
-            return false;
-        }
-        if (members.isEmpty()) {
-            index.rooms.remove(room);
-        }
-        return true;
-    }
-
-    /** The members of one of a tenant's rooms (a snapshot); empty when the room does not exist. */
-    public Collection<GatewaySession> roomMembers(String tenant, String room) {
-        TenantIndex index = tenants.get(tenant);
-        Set<GatewaySession> members = index == null ? null : index.rooms.get(room);
-        return members == null ? List.of() : List.copyOf(members);
-    }
-
-    /** Records whether the connection's event filter asks for presence events (member_joined, member_left). */
-    public void presenceListener(GatewaySession session, boolean listening) {
-        tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            if (listening && !session.isClosed()) {
-                index.presenceListeners.add(session);
-            } else {
-                index.presenceListeners.remove(session);
-            }
-            return index;
-        });
-    }
-
-    /** The tenant's connections that asked for presence events (a snapshot; usually few or none). */
-    public Collection<GatewaySession> presenceListeners(String tenant) {
-        TenantIndex index = tenants.get(tenant);
-        return index == null || index.presenceListeners.isEmpty() ? List.of() : List.copyOf(index.presenceListeners);
     }
 
     /** Every connection of a tenant (a snapshot). */
@@ -332,63 +167,6 @@ public class ConnectionRegistry {
     /** Tenants with at least one connection. */
     public Set<String> connectedTenants() {
         return Set.copyOf(tenants.keySet());
-    }
-
-    /** Every watched device, grouped by tenant: what the telemetry poller reads. */
-    public Map<String, Collection<DeviceWatch>> deviceWatchesByTenant() {
-        Map<String, Collection<DeviceWatch>> result = new HashMap<>();
-        for (TenantIndex index : tenants.values()) {
-            if (!index.devices.isEmpty()) {
-                result.put(index.tenant, new ArrayList<>(index.deviceWatches()));
-            }
-        }
-        return result;
-    }
-
-    /** The watch of one device of one tenant, if anyone watches it. */
-    public Optional<DeviceWatch> deviceWatch(String tenant, String deviceId) {
-        TenantIndex index = tenants.get(tenant);
-        return index == null ? Optional.empty() : Optional.ofNullable(index.devices.get(deviceId));
-    }
-
-    /** The tenant's alert feed, if the tenant has alert subscribers on this replica. */
-    public Optional<AlertFeed> alertFeed(String tenant) {
-        TenantIndex index = tenants.get(tenant);
-        return index == null ? Optional.empty() : Optional.ofNullable(index.alerts);
-    }
-
-    /** Every tenant's alert feed that has subscribers: what the alert poller reads. */
-    public List<AlertFeed> alertFeeds() {
-        List<AlertFeed> feeds = new ArrayList<>();
-        for (TenantIndex index : tenants.values()) {
-            AlertFeed feed = index.alerts;
-            if (feed != null) {
-                feeds.add(feed);
-            }
-        }
-        return feeds;
-    }
-
-    /** Statistics of one tenant; zeros for a tenant never seen. */
-    public TenantStats stats(String tenant) {
-        TenantIndex index = tenants.get(tenant);
-        TenantCounters tenantCounters = counters.getOrDefault(tenant, new TenantCounters());
-        Map<String, Integer> rooms = new TreeMap<>();
-        if (index != null) {
-            index.rooms.forEach((room, members) -> rooms.put(room, members.size()));
-        }
-        return new TenantStats(tenant, index == null ? 0 : index.sessions.size(),
-                tenantCounters.connections(), tenantCounters.disconnections(),
-                tenantCounters.messagesSent(), tenantCounters.messagesReceived(), rooms);
-    }
-
-    /** Statistics of every tenant seen since start, by tenant. */
-    public Map<String, TenantStats> allStats() {
-        Map<String, TenantStats> all = new TreeMap<>();
-        for (String tenant : counters.keySet()) {
-            all.put(tenant, stats(tenant));
-        }
-        return all;
     }
 
     /** Whether a connection with this id is registered. */
@@ -411,56 +189,4 @@ public class ConnectionRegistry {
         return tenants.size();
     }
 
-    /** Rooms with at least one member, over all tenants. */
-    public int roomCount() {
-        int count = 0;
-        for (TenantIndex index : tenants.values()) {
-            count += index.rooms.size();
-        }
-        return count;
-    }
-
-    /** Device subscriptions over all connections (a connection watching three devices counts three). */
-    public int deviceSubscriptionCount() {
-        int count = 0;
-        for (TenantIndex index : tenants.values()) {
-            for (DeviceWatch watch : index.deviceWatches()) {
-                count += watch.subscriberCount();
-            }
-        }
-        return count;
-    }
-
-    public int alertSubscriptionCount() {
-        int count = 0;
-        for (TenantIndex index : tenants.values()) {
-            AlertFeed feed = index.alerts;
-            if (feed != null) {
-                count += feed.subscriberCount();
-            }
-        }
-        return count;
-    }
-
-    /** Room memberships over all connections. */
-    public int roomMembershipCount() {
-        int count = 0;
-        for (TenantIndex index : tenants.values()) {
-            for (Set<GatewaySession> members : index.rooms.values()) {
-                count += members.size();
-            }
-        }
-        return count;
-    }
-
-    /** Connections with an event-type filter. Scans every connection: for metric scrapes, not for hot paths. */
-    public int eventFilterCount() {
-        int count = 0;
-        for (GatewaySession session : sessions.values()) {
-            if (!session.eventTypes().isEmpty()) {
-                count++;
-            }
-        }
-        return count;
-    }
 }

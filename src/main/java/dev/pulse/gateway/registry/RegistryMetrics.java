@@ -15,17 +15,17 @@ import io.quarkus.runtime.Startup;
 @Singleton
 public class RegistryMetrics {
 
-    public RegistryMetrics(GatewayMetrics metrics, ConnectionRegistry connections) {
+    public RegistryMetrics(GatewayMetrics metrics, ConnectionRegistry connections, RegistryStatistics statistics) {
         for (Endpoint endpoint : Endpoint.values()) {
             metrics.gauge("pulse.connections.active", "Authenticated connections open now, by endpoint",
                     Tags.of("endpoint", endpoint.label()), () -> connections.connectionCount(endpoint.label()), null);
         }
         metrics.gauge("pulse.rooms.active", "Rooms with at least one member, over all tenants", Tags.empty(),
-                connections::roomCount, null);
-        subscriptions(metrics, "device", connections::deviceSubscriptionCount);
-        subscriptions(metrics, "alerts", connections::alertSubscriptionCount);
-        subscriptions(metrics, "rooms", connections::roomMembershipCount);
-        subscriptions(metrics, "event_filters", connections::eventFilterCount);
+                statistics::roomCount, null);
+        subscriptions(metrics, "device", statistics::deviceSubscriptionCount);
+        subscriptions(metrics, "alerts", statistics::alertSubscriptionCount);
+        subscriptions(metrics, "rooms", statistics::roomMembershipCount);
+        subscriptions(metrics, "event_filters", statistics::eventFilterCount);
     }
 
     private static void subscriptions(GatewayMetrics metrics, String kind, java.util.function.Supplier<Number> count) {

@@ -25,6 +25,7 @@ public final class GatewaySession {
     private final TenantCounters counters;
     private volatile boolean alerts;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile long lastPongNanos = System.nanoTime();
     private volatile TokenBucket rateLimit;
@@ -249,6 +250,16 @@ public final class GatewaySession {
     /** The live set of rooms: for the registry, which keeps it in step with its indexes. */
     public Set<String> roomSet() {
         return rooms;
+    }
+
+    /** True for the one caller that first decides to close this connection: later frames are not answered again. */
+    public boolean startClosing() {
+        return closing.compareAndSet(false, true);
+    }
+
+    /** Whether Pulse has started closing this connection. */
+    public boolean isClosing() {
+        return closing.get();
     }
 
     /** True once the connection has been unregistered; no subscription may be added after that. */

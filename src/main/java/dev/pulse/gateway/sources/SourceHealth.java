@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
@@ -35,11 +36,8 @@ public class SourceHealth {
 
     private static final Logger LOG = Logger.getLogger(SourceHealth.class);
 
-    private record State(boolean failing, long backoffNanos, long nextAttemptNanos) {
-        static final State HEALTHY = new State(false, 0, 0);
-    }
-
-    private final Map<DataSource, State> states = new ConcurrentHashMap<>();
+    private final Watchers watchers;
+    private final Map<DataSource, Backoff> states = new ConcurrentHashMap<>();
     private final EventBroadcaster events;
     private final ConnectionRegistry registry;
     private final ServerMessages messages;
@@ -48,8 +46,9 @@ public class SourceHealth {
     private final long maxBackoffNanos;
     private final Clock clock = Clock.systemUTC();
 
-    public SourceHealth(EventBroadcaster events, ConnectionRegistry registry, ServerMessages messages,
+    public SourceHealth(Watchers watchers, EventBroadcaster events, ConnectionRegistry registry, ServerMessages messages,
             Delivery delivery, GatewayMetrics metrics, PulseConfig config) {
+        this.watchers = watchers;
         this.events = events;
         this.registry = registry;
         this.messages = messages;
@@ -66,23 +65,15 @@ public class SourceHealth {
 
     /** Whether a poll of {@code source} should run now: always while it is healthy, on its back-off when failing. */
     public boolean due(DataSource source) {
-        State state = states.getOrDefault(source, State.HEALTHY);
-        return !state.failing() || System.nanoTime() - state.nextAttemptNanos() >= 0;
+        return states.getOrDefault(source, Backoff.HEALTHY).due(System.nanoTime());
     }
 
     /** Records the outcome of one poll cycle of {@code source}; {@code detail} says what failed (logs only). */
     public void report(DataSource source, boolean failed, String detail) {
         long now = System.nanoTime();
-        State before = states.getOrDefault(source, State.HEALTHY);
-        State after;
-        if (failed) {
-            long interval = intervalNanos.getOrDefault(source, Duration.ofSeconds(5).toNanos());
-            long backoff = before.failing() ? Math.min(maxBackoffNanos, before.backoffNanos() * 2) : interval;
-            after = new State(true, backoff, now + backoff);
-        } else {
-            after = State.HEALTHY;
-        }
-        states.put(source, after);
+        Backoff before = states.getOrDefault(source, Backoff.HEALTHY);
+        states.put(source, before.after(failed, now, intervalNanos.getOrDefault(source,
+                Duration.ofSeconds(5).toNanos()), maxBackoffNanos));
         if (failed == before.failing()) {
             return;
         }
@@ -110,10 +101,10 @@ public class SourceHealth {
     }
 
     public boolean isFailing(DataSource source) {
-        return states.getOrDefault(source, State.HEALTHY).failing();
+        return states.getOrDefault(source, Backoff.HEALTHY).failing();
     }
 
     private Set<GatewaySession> subscribersOf(DataSource source) {
-        return source == DataSource.INFLUXDB ? registry.deviceSubscribers() : registry.alertSubscribers();
+        return source == DataSource.INFLUXDB ? watchers.deviceSubscribers() : watchers.alertSubscribers();
     }
 }

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
@@ -32,6 +33,7 @@ public class TelemetryPoller {
 
     private static final Logger LOG = Logger.getLogger(TelemetryPoller.class);
 
+    private final Watchers watchers;
     private final ConnectionRegistry registry;
     private final TelemetrySource source;
     private final TelemetryService telemetry;
@@ -41,9 +43,10 @@ public class TelemetryPoller {
     private final int batchSize;
     private final InfluxReaders readers;
 
-    public TelemetryPoller(ConnectionRegistry registry, TelemetrySource source, TelemetryService telemetry,
+    public TelemetryPoller(Watchers watchers, ConnectionRegistry registry, TelemetrySource source, TelemetryService telemetry,
             GatewayMetrics metrics, SourceHealth health, PollerHeartbeats heartbeats, InfluxReaders readers,
             PulseConfig config) {
+        this.watchers = watchers;
         this.readers = readers;
         this.health = health;
         this.heartbeats = heartbeats;
@@ -71,7 +74,7 @@ public class TelemetryPoller {
             return;
         }
         long started = System.nanoTime();
-        Map<String, Collection<DeviceWatch>> watched = registry.deviceWatchesByTenant();
+        Map<String, Collection<DeviceWatch>> watched = watchers.deviceWatchesByTenant();
         List<CompletableFuture<String>> reads = new ArrayList<>();
         for (Map.Entry<String, Collection<DeviceWatch>> tenant : watched.entrySet()) {
             for (List<DeviceWatch> batch : batches(tenant.getValue())) {

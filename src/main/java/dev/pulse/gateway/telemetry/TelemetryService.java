@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
@@ -40,6 +41,7 @@ public class TelemetryService {
     /** How long a tenant's first reads wait for others to join: at most one first-read query per tenant per window. */
     static final Duration FIRST_READ_WINDOW = Duration.ofMillis(100);
 
+    private final Watchers watchers;
     private final ConnectionRegistry registry;
     private final TelemetrySource source;
     private final ServerMessages messages;
@@ -48,8 +50,9 @@ public class TelemetryService {
     private final int batchSize;
     private final FirstReads<DeviceWatch.LatestPoint> firstReads;
 
-    public TelemetryService(ConnectionRegistry registry, TelemetrySource source, ServerMessages messages,
+    public TelemetryService(Watchers watchers, ConnectionRegistry registry, TelemetrySource source, ServerMessages messages,
             Delivery delivery, SourceHealth health, InfluxReaders readers, Vertx vertx, PulseConfig config) {
+        this.watchers = watchers;
         this.health = health;
         this.registry = registry;
         this.source = source;
@@ -63,7 +66,7 @@ public class TelemetryService {
 
     /** Registers the subscription. Call {@link #sendLatest} after the confirmation has been sent. */
     public DeviceWatch subscribe(GatewaySession session, String deviceId) {
-        return registry.subscribeDevice(session, deviceId);
+        return watchers.subscribeDevice(session, deviceId);
     }
 
     /**
@@ -94,7 +97,7 @@ public class TelemetryService {
     }
 
     public boolean unsubscribe(GatewaySession session, String deviceId) {
-        return registry.unsubscribeDevice(session, deviceId);
+        return watchers.unsubscribeDevice(session, deviceId);
     }
 
     /** Sends {@code point} to the watch's subscribers that have not had it; serializes it once, only when new. */
@@ -129,7 +132,7 @@ public class TelemetryService {
                 }
                 for (String device : batch) {
                     TelemetryPoint point = found.get(device);
-                    Optional<DeviceWatch> watch = registry.deviceWatch(tenant, device);
+                    Optional<DeviceWatch> watch = watchers.deviceWatch(tenant, device);
                     if (watch.isPresent()) {
                         if (point != null) {
                             publish(watch.get(), point);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
-import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -24,15 +24,7 @@ import io.restassured.path.json.JsonPath;
 
 /** /ws/stats and /q/metrics checked against a known sequence of connects, messages, broadcasts and disconnects. */
 @QuarkusTest
-class StatsAndMetricsTest {
-
-    @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
+class StatsAndMetricsTest extends QuietRegistryTest {
 
     @Test
     void statsAndMetricsFollowAKnownSequence() {

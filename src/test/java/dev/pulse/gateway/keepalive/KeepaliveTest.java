@@ -11,9 +11,11 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.RawWsClient;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Tokens;
@@ -25,7 +27,7 @@ import io.quarkus.test.junit.TestProfile;
 /** Server pings, pong timeout and idle timeout, with short intervals so the test runs in seconds. */
 @QuarkusTest
 @TestProfile(KeepaliveTest.FastKeepalive.class)
-class KeepaliveTest {
+class KeepaliveTest extends QuietRegistryTest {
 
     public static class FastKeepalive implements QuarkusTestProfile {
         @Override
@@ -39,12 +41,7 @@ class KeepaliveTest {
     private static final String SUBSCRIBE = "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"d1\"}";
 
     @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
+    RegistryStatistics statistics;
 
     @Test
     void aPeerThatAnswersNoPingIsClosedWith4010AndForgotten() {
@@ -68,7 +65,7 @@ class KeepaliveTest {
             assertThat(code).isEqualTo(4010);
         }
         Quiet.awaitEmpty(registry);
-        assertThat(registry.deviceSubscriptionCount()).isZero();
+        assertThat(statistics.deviceSubscriptionCount()).isZero();
         assertThat(Scrape.now().value("pulse_keepalive_closed_total", "reason=\"ping_timeout\"")).isEqualTo(before + 1);
     }
 

@@ -106,7 +106,7 @@ class ClientFootprintIT {
             Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> pulse.post("/ws/broadcast", publisher, "{\"event_type\":\"probe\",\"room\":\"r\"}") == 202
                             && Scrape.of(pulse).value("pulse_rooms_active") >= 1);
-            // Up to 200 events of 60 KB (12 MB): far below the 1,000-message bound, and past what the kernel's socket
+            // Up to 200 events of 60 KB (12 MB): far below the 4,096-message bound, and past what the kernel's socket
             // buffers take (a few MB on loopback) plus the 1 MiB byte bound.
             for (int i = 0; i < 200 && Scrape.of(pulse).value("pulse_slow_consumers_closed_total") == closedBefore;
                     i++) {

@@ -15,9 +15,11 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.RawWsClient;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Tokens;
@@ -29,7 +31,7 @@ import io.quarkus.test.junit.TestProfile;
 /** Every per-connection, per-tenant and per-subject limit, crossed. */
 @QuarkusTest
 @TestProfile(LimitsTest.SmallLimits.class)
-class LimitsTest {
+class LimitsTest extends QuietRegistryTest {
 
     public static class SmallLimits implements QuarkusTestProfile {
         @Override
@@ -44,12 +46,7 @@ class LimitsTest {
     }
 
     @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
+    RegistryStatistics statistics;
 
     @Test
     void tooManyMessagesGetRateLimitedThenTheConnectionIsClosedWith1008() {
@@ -85,7 +82,7 @@ class LimitsTest {
             // Joining a room it is already in is not a new room.
             assertThat(client.send("{\"action\":\"join\",\"room\":\"r1\"}").next().path("type").asText())
                     .isEqualTo("joined");
-            assertThat(registry.roomMembershipCount()).isEqualTo(2);
+            assertThat(statistics.roomMembershipCount()).isEqualTo(2);
         }
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Tokens;
@@ -35,7 +36,7 @@ class ReadinessDuringOutageIT {
             String tenant = Tokens.newTenant();
             String publisher = Tokens.sign(Tokens.claims(tenant, "service"));
             try (WsClient watcher = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(tenant)))) {
-                watcher.send(subscribe("pump-1")).awaitType("subscribed");
+                watcher.send(Frames.subscribeDevice("pump-1")).awaitType("subscribed");
 
                 LocalStack.stack("stop-influx");
                 watcher.await(status("unavailable"), Duration.ofSeconds(15));
@@ -47,7 +48,7 @@ class ReadinessDuringOutageIT {
 
                 try (WsClient newcomer = WsClient.connect(pulse.ws("/ws/rooms/ops", Tokens.valid(tenant)))) {
                     newcomer.awaitType("joined");
-                    newcomer.send(subscribe("pump-2")).awaitType("subscribed");
+                    newcomer.send(Frames.subscribeDevice("pump-2")).awaitType("subscribed");
                     newcomer.await(status("unavailable"));
                     assertThat(pulse.post("/ws/broadcast", publisher,
                             "{\"event_type\":\"during_outage\",\"room\":\"ops\"}")).isEqualTo(202);
@@ -56,10 +57,6 @@ class ReadinessDuringOutageIT {
                 }
             }
         }
-    }
-
-    private static String subscribe(String device) {
-        return "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"" + device + "\"}";
     }
 
     private static java.util.function.Predicate<JsonNode> status(String state) {

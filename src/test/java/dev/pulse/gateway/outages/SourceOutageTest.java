@@ -24,7 +24,7 @@ import dev.pulse.gateway.support.Management;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.LogCapture;
-import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
@@ -38,20 +38,12 @@ import io.quarkus.test.junit.QuarkusTest;
  * recovery subscribers get what the source held all along, without reconnecting or resubscribing.
  */
 @QuarkusTest
-class SourceOutageTest {
+class SourceOutageTest extends QuietRegistryTest {
 
     /** The shared databases' health group: not readiness, so an outage does not empty the Service. */
     private static final String SOURCES = "/q/health/group/sources";
     /** Recovery is noticed at the next attempt, which back-off may have pushed several seconds out. */
     private static final Duration RECOVERY = Duration.ofSeconds(30);
-
-    @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
 
     @AfterEach
     void sourcesBack() {

@@ -35,6 +35,21 @@ class ClientMessageParserTest {
     }
 
     @Test
+    void theListFormKeepsValidIdsOnceAndSetsAsideTheRest() throws Exception {
+        assertThat(parser.parse("{\"action\":\"subscribe\",\"type\":\"device\",\"device_ids\":[\"a\",\"b\",\"a\","
+                + "\"bad id\",42]}")).isEqualTo(new ClientCommand.SubscribeDevices(java.util.List.of("a", "b"),
+                        java.util.List.of("bad id", "42")));
+        assertThat(parser.parse("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_ids\":[\"a\"]}"))
+                .isEqualTo(new ClientCommand.UnsubscribeDevices(java.util.List.of("a"), java.util.List.of()));
+        assertError("{\"action\":\"subscribe\",\"type\":\"device\",\"device_ids\":[]}", ErrorCode.INVALID_DEVICE_ID);
+        assertError("{\"action\":\"subscribe\",\"type\":\"device\",\"device_ids\":\"a\"}", ErrorCode.INVALID_DEVICE_ID);
+        String tooMany = java.util.stream.IntStream.range(0, ClientMessageParser.MAX_DEVICE_IDS + 1)
+                .mapToObj(i -> "\"d" + i + "\"").collect(java.util.stream.Collectors.joining(","));
+        assertError("{\"action\":\"subscribe\",\"type\":\"device\",\"device_ids\":[" + tooMany + "]}",
+                ErrorCode.INVALID_DEVICE_ID);
+    }
+
+    @Test
     void errorMessagesDoNotEchoUnboundedInput() {
         String longAction = "x".repeat(10_000);
         assertThatThrownBy(() -> parser.parse("{\"action\":\"" + longAction + "\"}"))

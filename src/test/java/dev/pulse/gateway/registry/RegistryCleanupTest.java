@@ -12,8 +12,9 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.support.Endpoints;
-import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
 import io.quarkus.websockets.next.CloseReason;
@@ -22,17 +23,12 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /** Every way a connection ends (client close, abrupt drop, server close) removes everything it held. */
 @QuarkusTest
-class RegistryCleanupTest {
+class RegistryCleanupTest extends QuietRegistryTest {
 
     private static final int CONNECTIONS = 60;
 
     @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
+    RegistryStatistics statistics;
 
     @Inject
     OpenConnections openConnections;
@@ -57,8 +53,8 @@ class RegistryCleanupTest {
             client.send("{\"action\":\"ping\"}").awaitType("pong");
         }
         assertThat(registry.connectionCount()).isEqualTo(CONNECTIONS);
-        assertThat(registry.deviceSubscriptionCount()).isEqualTo(2 * CONNECTIONS);
-        assertThat(registry.alertSubscriptionCount()).isEqualTo(CONNECTIONS / 2);
+        assertThat(statistics.deviceSubscriptionCount()).isEqualTo(2 * CONNECTIONS);
+        assertThat(statistics.alertSubscriptionCount()).isEqualTo(CONNECTIONS / 2);
 
         // A third closes normally, a third drops without a close handshake, a third is closed by the server.
         for (int i = 0; i < CONNECTIONS; i++) {
@@ -78,8 +74,8 @@ class RegistryCleanupTest {
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             assertThat(registry.connectionCount()).isZero();
-            assertThat(registry.deviceSubscriptionCount()).isZero();
-            assertThat(registry.alertSubscriptionCount()).isZero();
+            assertThat(statistics.deviceSubscriptionCount()).isZero();
+            assertThat(statistics.alertSubscriptionCount()).isZero();
             assertThat(registry.tenantCount()).isZero();
             assertThat(opening.size()).isZero();
         });

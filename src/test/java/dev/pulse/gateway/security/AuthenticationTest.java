@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
-import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Meters;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -28,19 +28,11 @@ import io.smallrye.jwt.build.Jwt;
  * nothing is registered or pushed for a rejected client.
  */
 @QuarkusTest
-class AuthenticationTest {
+class AuthenticationTest extends QuietRegistryTest {
 
     private static final WsClient.Close MISSING = new WsClient.Close(4001, "Missing token parameter");
     private static final WsClient.Close INVALID = new WsClient.Close(4001, "Invalid or expired token");
     private static final WsClient.Close UNAUTHORIZED = new WsClient.Close(4003, "Unauthorized");
-
-    @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
 
     @Inject
     MeterRegistry meters;

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.RawWsClient;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Tokens;
@@ -27,7 +28,7 @@ import io.quarkus.test.junit.TestProfile;
 /** The Origin allow-list at the upgrade, and the guard against reconnect storms. */
 @QuarkusTest
 @TestProfile(OriginAndConnectRateTest.Guarded.class)
-class OriginAndConnectRateTest {
+class OriginAndConnectRateTest extends QuietRegistryTest {
 
     public static class Guarded implements QuarkusTestProfile {
         @Override
@@ -35,14 +36,6 @@ class OriginAndConnectRateTest {
             return Map.of("pulse.auth.allowed-origins", "https://dash.example.com, https://ops.example.com",
                     "pulse.limits.connects-per-second", "5");
         }
-    }
-
-    @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
     }
 
     @Test

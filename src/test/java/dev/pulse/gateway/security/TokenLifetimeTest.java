@@ -13,24 +13,21 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** A connection lives as long as its token, unless refreshed in band; the token may travel as a subprotocol. */
 @QuarkusTest
-class TokenLifetimeTest {
+class TokenLifetimeTest extends QuietRegistryTest {
 
     @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
+    RegistryStatistics statistics;
 
     private static String expiringIn(String tenant, String subject, Duration lifetime) {
         return Tokens.claims(tenant, "customer_viewer").subject(subject).expiresAt(Instant.now().plus(lifetime))
@@ -63,7 +60,7 @@ class TokenLifetimeTest {
             assertThat(client.isClosedByServer()).isFalse();
             assertThat(client.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
             // The subscription survived the refresh.
-            assertThat(registry.deviceSubscriptionCount()).isEqualTo(1);
+            assertThat(statistics.deviceSubscriptionCount()).isEqualTo(1);
         }
     }
 

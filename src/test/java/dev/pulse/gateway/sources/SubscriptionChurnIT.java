@@ -11,6 +11,7 @@ import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Stack;
@@ -57,13 +58,12 @@ class SubscriptionChurnIT {
                         // Each connection churns devices of its own, so no other subscriber keeps a watch alive.
                         String device = "churn-" + ((i + pair) % 10) + (i % 2 == 0 ? "" : "-b" + i);
                         if (pair < DEVICE_PAIRS) {
-                            client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"" + device + "\"}");
-                            client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"" + device
-                                    + "\"}");
+                            client.send(Frames.subscribeDevice(device));
+                            client.send(Frames.unsubscribeDevice(device));
                         }
                         if (pair < ALERT_PAIRS) {
-                            client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
-                            client.send("{\"action\":\"unsubscribe\",\"type\":\"alerts\"}");
+                            client.send(Frames.subscribeAlerts());
+                            client.send(Frames.unsubscribeAlerts());
                         }
                     }
                 }

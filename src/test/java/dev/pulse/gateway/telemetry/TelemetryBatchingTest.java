@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Meters;
-import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -32,7 +32,7 @@ import io.quarkus.test.junit.TestProfile;
 /** A tenant watching more devices than one query may name is read in batches, and no device is left out. */
 @QuarkusTest
 @TestProfile(TelemetryBatchingTest.TwoDevicesPerQuery.class)
-class TelemetryBatchingTest {
+class TelemetryBatchingTest extends QuietRegistryTest {
 
     public static class TwoDevicesPerQuery implements QuarkusTestProfile {
         @Override
@@ -44,15 +44,7 @@ class TelemetryBatchingTest {
     private static final int DEVICES = 5;
 
     @Inject
-    ConnectionRegistry registry;
-
-    @Inject
     MeterRegistry meters;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
 
     @Test
     void fiveDevicesAreReadInThreeQueriesPerCycleAndAllArePushed() {

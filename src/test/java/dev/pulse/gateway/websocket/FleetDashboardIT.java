@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
@@ -53,7 +54,7 @@ class FleetDashboardIT {
     void aThousandSingleSubscribesInABurstAllPassAndEveryDeviceGetsTelemetry() {
         try (WsClient dashboard = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(tenant)))) {
             for (int i = 0; i < FLEET; i++) {
-                dashboard.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"" + device(i) + "\"}");
+                dashboard.send(Frames.subscribeDevice(device(i)));
             }
             Set<String> confirmed = new HashSet<>();
             Set<String> withTelemetry = new HashSet<>();

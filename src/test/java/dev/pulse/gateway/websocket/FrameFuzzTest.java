@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
@@ -66,6 +67,9 @@ class FrameFuzzTest {
     @Inject
     ConnectionRegistry registry;
 
+    @Inject
+    RegistryStatistics statistics;
+
     private Random random;
     private long seed;
 
@@ -101,8 +105,8 @@ class FrameFuzzTest {
 
             // Only live connections remain: every fuzzed socket is closed now.
             Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> registry.connectionCount() == 0);
-            assertThat(registry.deviceSubscriptionCount()).isZero();
-            assertThat(registry.roomMembershipCount()).isZero();
+            assertThat(statistics.deviceSubscriptionCount()).isZero();
+            assertThat(statistics.roomMembershipCount()).isZero();
 
             // And a normal client is served in full.
             try (WsClient client = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
@@ -138,10 +142,17 @@ class FrameFuzzTest {
                 return "cut";
             }
             int code = client.awaitClose(Duration.ofSeconds(10));
+            if (expected.getAsInt() == OVERSIZED) {
+                assertThat(code).as("seed " + seed).isIn(1009, -1);
+                return code == 1009 ? "closed 1009" : "cut";
+            }
             assertThat(code).as("seed " + seed).isEqualTo(expected.getAsInt());
             return "closed " + code;
         }
     }
+
+    /** An oversized frame cut short by the server: close 1009, or a reset that lost it. */
+    private static final int OVERSIZED = -1009;
 
     /** Reads up to the pong, checking that everything before it is a well-formed server message. */
     private void awaitPong(RawWsClient client) {
@@ -206,7 +217,13 @@ class FrameFuzzTest {
                 return OptionalInt.of(1002);
             }
             case 5 -> {
-                client.sendText(huge(70_000 + random.nextInt(500_000)));
+                try {
+                    client.sendText(huge(70_000 + random.nextInt(500_000)));
+                } catch (java.io.UncheckedIOException refusedFromItsHeader) {
+                    // A frame over 64 KiB is refused as soon as its header arrives: the server closes (1009) while the
+                    // rest is still being written, and the close may be lost to the reset that follows.
+                    return OptionalInt.of(OVERSIZED);
+                }
                 return OptionalInt.of(1009);
             }
             default -> {

@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Endpoints;
-import dev.pulse.gateway.support.Quiet;
+import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.RawWsClient;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -27,15 +28,10 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /** Bad frames get a clear error with a machine code, and the connection keeps working afterwards. */
 @QuarkusTest
-class ProtocolErrorsTest {
+class ProtocolErrorsTest extends QuietRegistryTest {
 
     @Inject
-    ConnectionRegistry registry;
-
-    @BeforeEach
-    void startQuiet() {
-        Quiet.awaitEmpty(registry);
-    }
+    RegistryStatistics statistics;
 
     @Test
     void everyMalformedFrameGetsItsErrorAndTheConnectionSurvives() {
@@ -74,7 +70,7 @@ class ProtocolErrorsTest {
             assertThat(client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-9\"}").next()
                     .path("type").asText()).isEqualTo("subscribed");
             assertThat(client.isClosedByServer()).isFalse();
-            assertThat(registry.deviceSubscriptionCount()).isEqualTo(1);
+            assertThat(statistics.deviceSubscriptionCount()).isEqualTo(1);
         }
     }
 
@@ -86,14 +82,14 @@ class ProtocolErrorsTest {
             client.send(subscribe).awaitType("subscribed");
             client.send("{\"action\":\"subscribe\",\"type\":\"alerts\",\"room\":\"ignored\"}").awaitType("subscribed");
             client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
-            assertThat(registry.deviceSubscriptionCount()).isEqualTo(1);
-            assertThat(registry.alertSubscriptionCount()).isEqualTo(1);
+            assertThat(statistics.deviceSubscriptionCount()).isEqualTo(1);
+            assertThat(statistics.alertSubscriptionCount()).isEqualTo(1);
 
             client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}")
                     .awaitType("unsubscribed");
             client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}")
                     .awaitType("unsubscribed");
-            assertThat(registry.deviceSubscriptionCount()).isZero();
+            assertThat(statistics.deviceSubscriptionCount()).isZero();
         }
     }
 

@@ -1,0 +1,142 @@
+package dev.pulse.gateway.lifecycle;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.pulse.gateway.config.FrameworkSettings;
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.protocol.CloseCodes;
+import dev.pulse.gateway.protocol.Identifiers;
+import dev.pulse.gateway.protocol.ServerMessages;
+import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.security.AuthenticationFailure;
+import dev.pulse.gateway.security.GatewayPrincipal;
+import dev.pulse.gateway.security.HandshakeTokens;
+import dev.pulse.gateway.security.TokenVerifier;
+import dev.pulse.gateway.session.GatewaySession;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/**
+ * Who gets in: a new connection is refused while the replica drains, closed with its code when its token fails
+ * (charged to the failed-handshake budget, never to the authenticated one), refused past the connect rate or a
+ * tenant or subject cap, and otherwise registered, watched for token expiry, and greeted with the {@code connected}
+ * event (its id, the protocol version, the limits that apply to it).
+ */
+@ApplicationScoped
+public class Admission {
+
+    private static final Logger LOG = Logger.getLogger(Admission.class);
+
+    private final TokenVerifier verifier;
+    private final ConnectionRegistry registry;
+    private final ConnectRateGuard connectRate;
+    private final GracefulShutdown shutdown;
+    private final TokenLifetime lifetime;
+    private final GatewayMetrics metrics;
+    private final ServerMessages messages;
+    private final Delivery delivery;
+    private final PulseConfig.Limits limits;
+    private final Map<String, Object> announcedLimits;
+    private final Clock clock = Clock.systemUTC();
+
+    public Admission(TokenVerifier verifier, ConnectionRegistry registry, ConnectRateGuard connectRate,
+            GracefulShutdown shutdown, TokenLifetime lifetime, GatewayMetrics metrics, ServerMessages messages,
+            Delivery delivery, FrameworkSettings settings, PulseConfig config) {
+        this.verifier = verifier;
+        this.registry = registry;
+        this.connectRate = connectRate;
+        this.shutdown = shutdown;
+        this.lifetime = lifetime;
+        this.metrics = metrics;
+        this.messages = messages;
+        this.delivery = delivery;
+        this.limits = config.limits();
+        Map<String, Object> announced = new LinkedHashMap<>();
+        announced.put("max_message_bytes", settings.maxMessageBytes());
+        announced.put("messages_per_minute", limits.messagesPerMinute());
+        announced.put("subscription_burst", subscriptionBurst(config));
+        announced.put("devices_per_connection", limits.devicesPerConnection());
+        announced.put("rooms_per_connection", limits.roomsPerConnection());
+        announced.put("event_types_per_connection", limits.eventTypesPerConnection());
+        this.announcedLimits = Map.copyOf(announced);
+    }
+
+    /**
+     * The burst of device subscribe/unsubscribe requests one connection may send at once: a page load subscribing to
+     * every device it may watch, with room to spare.
+     */
+    public static int subscriptionBurst(PulseConfig config) {
+        return config.limits().devicesPerConnection() + 50;
+    }
+
+    /**
+     * Admits a new connection (blocking: token verification may fetch a JWKS): its session, or empty when it was
+     * refused (and closed with its code) or left meanwhile. Nothing is registered for a refused connection.
+     *
+     * @param requestedId a connection id the client asked for ({@code /ws?client_id=}); used when valid and free
+     */
+    public Optional<GatewaySession> admit(WebSocketConnection connection, String endpoint,
+            Optional<String> requestedId) {
+        if (shutdown.draining()) {
+            metrics.connectionRefused("draining");
+            refuse(connection, shutdown.closeReason());
+            return Optional.empty();
+        }
+        GatewayPrincipal principal;
+        try {
+            principal = verifier.verify(HandshakeTokens.token(connection.handshakeRequest()));
+        } catch (AuthenticationFailure failure) {
+            // Charged to the failed-handshake budget, never to the one authenticated clients connect with.
+            metrics.authFailure(failure.metricReason());
+            if (connectRate.chargeFailure()) {
+                LOG.infof("Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
+                        failure.closeReason().getCode(), failure.metricReason());
+            }
+            refuse(connection, failure.closeReason());
+            return Optional.empty();
+        }
+        if (!connectRate.admit()) {
+            metrics.connectionRefused("connect_rate");
+            refuse(connection, CloseCodes.tryAgainLater(connectRate.retryHint()));
+            return Optional.empty();
+        }
+        GatewaySession session;
+        try {
+            session = registry.register(connection, principal, endpoint,
+                    requestedId.filter(Identifiers::isValidClientId), limits.connectionsPerTenant(),
+                    limits.connectionsPerSubject());
+        } catch (ConnectionRegistry.LimitReached limit) {
+            String which = limit.refusal() == ConnectionRegistry.Refusal.TENANT_LIMIT ? "tenant" : "subject";
+            metrics.connectionRefused(which);
+            LOG.infof("Connection %s refused: %s connection limit reached (tenant=%s)", connection.id(), which,
+                    principal.tenant());
+            refuse(connection, CloseCodes.TOO_MANY_CONNECTIONS);
+            return Optional.empty();
+        }
+        if (connection.isClosed()) {
+            // The client left while we verified its token; the close callback may have found nothing to clean up.
+            registry.unregister(session);
+            return Optional.empty();
+        }
+        lifetime.watch(session);
+        metrics.connectionOpened(endpoint, principal.tenant());
+        LOG.infof("Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(),
+                principal.tenant(), principal.subject(), principal.role(), endpoint);
+        // First message on every connection: the client learns its id and limits without asking.
+        delivery.send(session, messages.connected(session.id(), principal.tenant(), clock.instant(), announcedLimits));
+        return Optional.of(session);
+    }
+
+    private static void refuse(WebSocketConnection connection, CloseReason reason) {
+        connection.close(reason).onFailure().recoverWithNull().await().indefinitely();
+    }
+}
