@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.pulse.gateway.support.PackagedPulse;
+import dev.pulse.gateway.support.Scrape;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -48,7 +50,6 @@ public final class Bench {
 
     private static final String TENANT = "bench";
     private static final String ROOM = "fanout";
-    private static final int PULSE_PORT = 18_480;
     private static final int FLOOR_PORT = 18_481;
     /** Broadcasts per second; at 10,000 recipients, 5 per second is already 50,000 messages per second. */
     private static final int[] BROADCAST_RATES = { 1, 2, 5 };
@@ -110,7 +111,8 @@ public final class Bench {
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         Clients clients = new Clients(vertx, connections);
-        try (PulseProcess pulse = new PulseProcess(root, PULSE_PORT, heap, environment)) {
+        try (PackagedPulse pulse = PackagedPulse.startPackaged("bench-pulse", environment,
+                List.of("-Xms" + heap, "-Xmx" + heap))) {
             capacity(pulse, clients, tokens);
             if (!skipped.contains("telemetry")) {
                 telemetry(pulse, clients);
@@ -118,7 +120,7 @@ public final class Bench {
             if (!skipped.contains("alerts")) {
                 alerts(pulse, clients);
             }
-            fanout("pulse", clients, event -> publish(vertx, tokens, event));
+            fanout("pulse", clients, event -> publish(vertx, tokens, pulse.port(), event));
             clients.closeAll();
             if (!skipped.contains("tenants")) {
                 awaitCount(clients.closed, connections, Duration.ofSeconds(60));
@@ -151,9 +153,9 @@ public final class Bench {
     // --- scenarios -----------------------------------------------------------------------------------------------
 
     /** 1. N authenticated connections, each watching one device and the alerts, all in one room. */
-    private void capacity(PulseProcess pulse, Clients clients, Tokens tokens) throws Exception {
+    private void capacity(PackagedPulse pulse, Clients clients, Tokens tokens) throws Exception {
         double heapBefore = pulse.heapAfterGc();
-        long rssBefore = pulse.residentBytes();
+        long rssBefore = pulse.residentKib() * 1024;
         AtomicInteger joined = new AtomicInteger();
         clients.listen((client, text) -> {
             if (text.startsWith("{\"type\":\"joined\"")) {
@@ -162,17 +164,17 @@ public final class Bench {
         });
         String token = tokens.sign(TENANT, "bench-client", "customer_viewer");
         long started = System.nanoTime();
-        clients.connect(pulse.port, connections, i -> "/api/v2/ws?token=" + token, i -> List.of(
+        clients.connect(pulse.port(), connections, i -> "/api/v2/ws?token=" + token, i -> List.of(
                 "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % devices) + "\"}",
                 "{\"action\":\"subscribe\",\"type\":\"alerts\"}",
                 "{\"action\":\"join\",\"room\":\"" + ROOM + "\"}"));
         awaitCount(joined, connections, Duration.ofMinutes(5));
         double elapsed = (System.nanoTime() - started) / 1e9;
-        PulseProcess.pause(3000);
+        pause(3000);
         double heapAfter = pulse.heapAfterGc();
-        long rssAfter = pulse.residentBytes();
+        long rssAfter = pulse.residentKib() * 1024;
         double cpuBefore = pulse.cpuSeconds();
-        PulseProcess.pause(seconds * 1000L);
+        pause(seconds * 1000L);
         double idleCpu = (pulse.cpuSeconds() - cpuBefore) / seconds * 100;
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("connections", connections);
@@ -187,7 +189,7 @@ public final class Bench {
     }
 
     /** 3. M devices written every second; latency from the write to the subscriber. */
-    private void telemetry(PulseProcess pulse, Clients clients) throws Exception {
+    private void telemetry(PackagedPulse pulse, Clients clients) throws Exception {
         Latencies latencies = new Latencies();
         clients.listen((client, text) -> {
             if (text.startsWith("{\"type\":\"telemetry\"")) {
@@ -197,8 +199,8 @@ public final class Bench {
                 }
             }
         });
-        double queriesBefore = pulse.metric("pulse_source_queries_total", "influxdb");
-        double cyclesBefore = pulse.metric("pulse_poll_cycles_total", "influxdb");
+        double queriesBefore = Scrape.of(pulse).value("pulse_source_queries_total", "influxdb");
+        double cyclesBefore = Scrape.of(pulse).value("pulse_poll_cycles_total", "influxdb");
         for (int second = 0; second < seconds * 2; second++) {
             long now = System.currentTimeMillis();
             StringBuilder lines = new StringBuilder();
@@ -208,11 +210,11 @@ public final class Bench {
                         .append("i ").append(now).append('\n');
             }
             influxWrite(lines.toString());
-            PulseProcess.pause(1000);
+            pause(1000);
         }
-        PulseProcess.pause(2000);
-        double queries = pulse.metric("pulse_source_queries_total", "influxdb") - queriesBefore;
-        double cycles = pulse.metric("pulse_poll_cycles_total", "influxdb") - cyclesBefore;
+        pause(2000);
+        double queries = Scrape.of(pulse).value("pulse_source_queries_total", "influxdb") - queriesBefore;
+        double cycles = Scrape.of(pulse).value("pulse_poll_cycles_total", "influxdb") - cyclesBefore;
         double[] summary = latencies.summary();
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("devices", devices);
@@ -227,7 +229,7 @@ public final class Bench {
     }
 
     /** 4. Alert inserts; latency from the committed INSERT to each subscriber. */
-    private void alerts(PulseProcess pulse, Clients clients) throws Exception {
+    private void alerts(PackagedPulse pulse, Clients clients) throws Exception {
         Latencies latencies = new Latencies();
         long[] lastSeen = new long[connections];
         clients.listen((client, text) -> {
@@ -239,7 +241,7 @@ public final class Bench {
                 }
             }
         });
-        double queriesBefore = pulse.metric("pulse_source_queries_total", "postgresql");
+        double queriesBefore = Scrape.of(pulse).value("pulse_source_queries_total", "postgresql");
         int changes = seconds * 2;
         try (Connection db = database()) {
             long previous = -1;
@@ -249,17 +251,17 @@ public final class Bench {
                     db.createStatement().execute("UPDATE alerts SET status = 'CLOSED' WHERE id = " + previous);
                 }
                 previous = id;
-                PulseProcess.pause(1000);
+                pause(1000);
             }
         }
-        PulseProcess.pause(2000);
-        double queries = pulse.metric("pulse_source_queries_total", "postgresql") - queriesBefore;
+        pause(2000);
+        double queries = Scrape.of(pulse).value("pulse_source_queries_total", "postgresql") - queriesBefore;
         // The steady load: queries per alert poll cycle with nothing changing (two 5 s cycles).
-        double idleQueriesBefore = pulse.metric("pulse_source_queries_total", "postgresql");
-        double idleCyclesBefore = pulse.metric("pulse_poll_cycles_total", "postgresql");
-        PulseProcess.pause(10_500);
-        double idleQueries = pulse.metric("pulse_source_queries_total", "postgresql") - idleQueriesBefore;
-        double idleCycles = pulse.metric("pulse_poll_cycles_total", "postgresql") - idleCyclesBefore;
+        double idleQueriesBefore = Scrape.of(pulse).value("pulse_source_queries_total", "postgresql");
+        double idleCyclesBefore = Scrape.of(pulse).value("pulse_poll_cycles_total", "postgresql");
+        pause(10_500);
+        double idleQueries = Scrape.of(pulse).value("pulse_source_queries_total", "postgresql") - idleQueriesBefore;
+        double idleCycles = Scrape.of(pulse).value("pulse_poll_cycles_total", "postgresql") - idleCyclesBefore;
         double[] summary = latencies.summary();
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("changes", changes);
@@ -301,7 +303,7 @@ public final class Bench {
             for (int i = 0; i < count; i++) {
                 long due = started + (long) (i * 1e9 / rate);
                 while (System.nanoTime() < due) {
-                    PulseProcess.pause(1);
+                    pause(1);
                 }
                 publisher.publish("{\"event_type\":\"bench\",\"room\":\"" + ROOM + "\",\"data\":{\"kind\":\"fanout\","
                         + "\"t\":" + System.nanoTime() + "}}");
@@ -309,7 +311,7 @@ public final class Bench {
             long expected = (long) count * connections;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (delivered.get() < expected && System.nanoTime() < deadline) {
-                PulseProcess.pause(20);
+                pause(20);
             }
             double elapsed = (System.nanoTime() - started) / 1e9;
             double[] summary = latencies.summary();
@@ -335,7 +337,7 @@ public final class Bench {
      * written every second. The telemetry poll cycle (tenants read in parallel) and the alert poll cycle, their
      * queries per interval, and the latency from write to receipt.
      */
-    private void tenants(Vertx vertx, PulseProcess pulse, Tokens tokens) throws Exception {
+    private void tenants(Vertx vertx, PackagedPulse pulse, Tokens tokens) throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int tenantCount : TENANT_COUNTS) {
             int clientCount = Math.max(tenantCount, 1_000);
@@ -357,11 +359,11 @@ public final class Bench {
                     }
                 }
             });
-            clients.connect(pulse.port, clientCount, i -> "/api/v2/ws?token=" + tokenByTenant.get(i % tenantCount),
+            clients.connect(pulse.port(), clientCount, i -> "/api/v2/ws?token=" + tokenByTenant.get(i % tenantCount),
                     i -> List.of("{\"action\":\"subscribe\",\"type\":\"device\",\"device_ids\":[\"dev-0\",\"dev-1\"]}",
                             "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
             awaitCount(subscribed, clientCount, Duration.ofMinutes(5));
-            PulseProcess.pause(2000);
+            pause(2000);
             double[] influxBefore = pollFigures(pulse, "influxdb");
             double[] postgresBefore = pollFigures(pulse, "postgresql");
             double influxMax = 0;
@@ -378,11 +380,11 @@ public final class Bench {
                     }
                 }
                 influxWrite(lines.toString());
-                PulseProcess.pause(1000);
-                influxMax = Math.max(influxMax, pulse.metric("pulse_poll_duration_seconds_max", "influxdb"));
-                postgresMax = Math.max(postgresMax, pulse.metric("pulse_poll_duration_seconds_max", "postgresql"));
+                pause(1000);
+                influxMax = Math.max(influxMax, Scrape.of(pulse).value("pulse_poll_duration_seconds_max", "influxdb"));
+                postgresMax = Math.max(postgresMax, Scrape.of(pulse).value("pulse_poll_duration_seconds_max", "postgresql"));
             }
-            PulseProcess.pause(2000);
+            pause(2000);
             double[] influx = delta(pollFigures(pulse, "influxdb"), influxBefore);
             double[] postgres = delta(pollFigures(pulse, "postgresql"), postgresBefore);
             double[] summary = latencies.summary();
@@ -409,10 +411,11 @@ public final class Bench {
     }
 
     /** Poll cycles, seconds spent in them, and queries sent, of one source, as counted by Pulse. */
-    private static double[] pollFigures(PulseProcess pulse, String source) throws Exception {
-        return new double[] { pulse.metric("pulse_poll_duration_seconds_count", source),
-                pulse.metric("pulse_poll_duration_seconds_sum", source),
-                pulse.metric("pulse_source_queries_total", source) };
+    private static double[] pollFigures(PackagedPulse pulse, String source) {
+        Scrape metrics = Scrape.of(pulse);
+        return new double[] { metrics.value("pulse_poll_duration_seconds_count", source),
+                metrics.value("pulse_poll_duration_seconds_sum", source),
+                metrics.value("pulse_source_queries_total", source) };
     }
 
     private static double[] delta(double[] after, double[] before) {
@@ -436,9 +439,9 @@ public final class Bench {
         results.put("database_load", figures);
     }
 
-    private CompletableFuture<?> publish(Vertx vertx, Tokens tokens, String body) {
+    private CompletableFuture<?> publish(Vertx vertx, Tokens tokens, int port, String body) {
         String token = serviceTokens.computeIfAbsent(TENANT, t -> tokens.sign(t, "bench-publisher", "service"));
-        return post(vertx, PULSE_PORT, "/ws/broadcast", token, body);
+        return post(vertx, port, "/ws/broadcast", token, body);
     }
 
     private CompletableFuture<?> post(Vertx vertx, int port, String path, String token, String body) {
@@ -462,7 +465,7 @@ public final class Bench {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("the floor server did not start; see target/bench/floor.log");
             }
-            PulseProcess.pause(100);
+            pause(100);
         }
         return process;
     }
@@ -638,7 +641,15 @@ public final class Bench {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("only " + counter.get() + " of " + target + " after " + timeout);
             }
-            PulseProcess.pause(50);
+            pause(50);
+        }
+    }
+
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

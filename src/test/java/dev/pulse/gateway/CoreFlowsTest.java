@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Management;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
@@ -51,7 +52,7 @@ class CoreFlowsTest {
         Stack.writeInflux("telemetry,tenant_id=" + Stack.tag(tenant) + ",device_id=dev-1 temperature=21.5,battery=87i,"
                 + "online=true,status=\"ok\" " + Stack.nanos(time));
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-            client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}").awaitType("subscribed");
+            client.send(Frames.subscribeDevice("dev-1")).awaitType("subscribed");
             JsonNode telemetry = client.awaitType("telemetry");
             assertThat(telemetry.path("device_id").asText()).isEqualTo("dev-1");
             assertThat(telemetry.path("data").path("timestamp").asText()).isEqualTo(time.toString());
@@ -75,7 +76,7 @@ class CoreFlowsTest {
         long first = Stack.insertAlert(tenant, "dev-1", "HIGH_TEMP", "OPEN", "Too hot");
         Stack.insertAlert(Tokens.newTenant(), "dev-1", "HIGH_TEMP", "OPEN", "another tenant's");
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-            client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+            client.send(Frames.subscribeAlerts()).awaitType("subscribed");
             assertThat(ids(client.awaitType("alerts"))).containsExactly(first);
 
             long second = Stack.insertAlert(tenant, "dev-2", "LOW_BATTERY", "OPEN", "Battery low");
@@ -116,7 +117,7 @@ class CoreFlowsTest {
                 .jsonPath().getList("checks");
         assertThat(sources).extracting(check -> check.get("name")).contains("influxdb", "postgresql", "cluster");
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
-            client.send("{\"action\":\"ping\"}").awaitType("pong");
+            client.send(Frames.ping()).awaitType("pong");
             Management.get("/q/metrics").then().statusCode(200).body(containsString("pulse_connections_active"))
                     .body(containsString("pulse_messages_received_total"));
         }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
@@ -105,7 +106,7 @@ class CrossTenantSequenceTest {
             // Not vacuous: every client now wants everything, both tenants produce one of each, and each arrives.
             for (Client client : clients) {
                 client.ws().send(deviceAction("subscribe", "d-1")).awaitType("subscribed");
-                client.ws().send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+                client.ws().send(Frames.subscribeAlerts()).awaitType("subscribed");
                 client.ws().send(eventFilter("unsubscribe", "[\"reading\",\"notice\"]")).awaitType("unsubscribed");
             }
             Map<String, Long> alerts = new HashMap<>();
@@ -165,7 +166,7 @@ class CrossTenantSequenceTest {
             case 7 -> ws.send(eventFilter("unsubscribe", "[\"" + EVENT_TYPES.get(random.nextInt(2)) + "\"]"))
                     .awaitType("unsubscribed");
             default -> {
-                JsonNode info = ws.send("{\"action\":\"info\"}").awaitType("info").path("data");
+                JsonNode info = ws.send(Frames.info()).awaitType("info").path("data");
                 assertThat(info.path("tenant").asText()).as(seedNote()).isEqualTo(client.tenant());
                 List<String> rooms = new ArrayList<>();
                 info.path("rooms").forEach(r -> rooms.add(r.asText()));

@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Meters;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -33,9 +33,6 @@ class QueryCountTest extends QuietRegistryTest {
 
     private static final int CLIENTS = 50;
     private static final int CYCLES = 4;
-
-    @Inject
-    MeterRegistry meters;
 
     @Inject
     RegistryStatistics statistics;
@@ -51,8 +48,8 @@ class QueryCountTest extends QuietRegistryTest {
             for (int i = 0; i < CLIENTS; i++) {
                 WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)));
                 clients.add(client);
-                client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"shared\"}");
-                client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
+                client.send(Frames.subscribeDevice("shared"));
+                client.send(Frames.subscribeAlerts());
             }
             for (WsClient client : clients) {
                 client.awaitType("telemetry");
@@ -60,17 +57,17 @@ class QueryCountTest extends QuietRegistryTest {
             }
             assertThat(statistics.deviceSubscriptionCount()).isEqualTo(CLIENTS);
 
-            double influxCycles = Meters.influxCycles(meters);
-            double influxQueries = Meters.influxQueries(meters);
-            double pgCycles = Meters.postgresCycles(meters);
-            double pgQueries = Meters.postgresQueries(meters);
-            await().atMost(Duration.ofSeconds(30)).until(() -> Meters.influxCycles(meters) >= influxCycles + CYCLES
-                    && Meters.postgresCycles(meters) >= pgCycles + CYCLES);
-            double cyclesInflux = Meters.influxCycles(meters) - influxCycles;
-            double cyclesPg = Meters.postgresCycles(meters) - pgCycles;
+            double influxCycles = Meters.influxCycles();
+            double influxQueries = Meters.influxQueries();
+            double pgCycles = Meters.postgresCycles();
+            double pgQueries = Meters.postgresQueries();
+            await().atMost(Duration.ofSeconds(30)).until(() -> Meters.influxCycles() >= influxCycles + CYCLES
+                    && Meters.postgresCycles() >= pgCycles + CYCLES);
+            double cyclesInflux = Meters.influxCycles() - influxCycles;
+            double cyclesPg = Meters.postgresCycles() - pgCycles;
             // One query per cycle; a cycle running while the counters are read may add one.
-            assertThat(Meters.influxQueries(meters) - influxQueries).isBetween(cyclesInflux - 1, cyclesInflux + 1);
-            assertThat(Meters.postgresQueries(meters) - pgQueries).isBetween(cyclesPg - 1, cyclesPg + 1);
+            assertThat(Meters.influxQueries() - influxQueries).isBetween(cyclesInflux - 1, cyclesInflux + 1);
+            assertThat(Meters.postgresQueries() - pgQueries).isBetween(cyclesPg - 1, cyclesPg + 1);
         } finally {
             clients.forEach(WsClient::close);
         }

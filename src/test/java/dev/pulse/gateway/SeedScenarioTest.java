@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.Stack;
@@ -68,7 +69,7 @@ class SeedScenarioTest {
             assertThat(pushed.path("data").path("timestamp").asText()).isEqualTo(second.toString());
             assertThat(pushed.path("data").path("metrics").toString()).isEqualTo("{\"temperature\":23.25}");
 
-            client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
+            client.send(Frames.subscribeAlerts());
             assertThat(client.awaitType("subscribed").toString())
                     .isEqualTo("{\"type\":\"subscribed\",\"channel\":\"alerts\"}");
             JsonNode alerts = client.awaitType("alerts");
@@ -90,13 +91,13 @@ class SeedScenarioTest {
             // first client's pong then proves nothing was queued for it before (one connection's frames are ordered).
             try (WsClient witness = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
                 witness.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"" + device + "\"}");
-                witness.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
+                witness.send(Frames.subscribeAlerts());
                 witness.await(m -> "alerts".equals(m.path("type").asText()) && m.path("alerts").size() == 2);
 
                 client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"" + device + "\"}");
                 assertThat(client.awaitType("unsubscribed").toString())
                         .isEqualTo("{\"type\":\"unsubscribed\",\"channel\":\"device\",\"device_id\":\"dev-0001\"}");
-                client.send("{\"action\":\"unsubscribe\",\"type\":\"alerts\"}");
+                client.send(Frames.unsubscribeAlerts());
                 assertThat(client.awaitType("unsubscribed").toString())
                         .isEqualTo("{\"type\":\"unsubscribed\",\"channel\":\"alerts\"}");
                 client.drain();
@@ -123,7 +124,7 @@ class SeedScenarioTest {
     void pingAnswersPongWithServerTime() {
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
             Instant before = Instant.now().minusSeconds(1);
-            JsonNode pong = client.send("{\"action\":\"ping\"}").next();
+            JsonNode pong = client.send(Frames.ping()).next();
             assertThat(pong.path("type").asText()).isEqualTo("pong");
             assertThat(Instant.parse(pong.path("timestamp").asText())).isAfter(before);
             assertThat(client.send("{\"type\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");

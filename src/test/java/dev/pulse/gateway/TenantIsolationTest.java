@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
@@ -56,7 +57,7 @@ class TenantIsolationTest {
                 }
             }
             // The attacker's own device with the victim's device name: only the attacker's point arrives.
-            client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}");
+            client.send(Frames.subscribeDevice("dev-1"));
             JsonNode telemetry = client.awaitType("telemetry");
             assertThat(telemetry.path("data").path("metrics").toString()).isEqualTo("{\"mine\":1}");
             assertThat(client.everythingBeforePong().toString()).doesNotContain("secret");
@@ -81,9 +82,9 @@ class TenantIsolationTest {
 
         for (String tenant : hostileTenants) {
             try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-                client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}")
+                client.send(Frames.subscribeDevice("dev-1"))
                         .awaitType("subscribed");
-                client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+                client.send(Frames.subscribeAlerts()).awaitType("subscribed");
                 JsonNode alerts = client.awaitType("alerts");
                 assertThat(alerts.path("alerts")).as(tenant).isEmpty();
                 assertThat(client.everythingBeforePong()).as(tenant).noneMatch(m -> "telemetry".equals(m.path("type").asText()));
@@ -103,8 +104,8 @@ class TenantIsolationTest {
 
         try (WsClient a = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenantA)));
                 WsClient b = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenantB)))) {
-            a.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
-            b.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
+            a.send(Frames.subscribeAlerts());
+            b.send(Frames.subscribeAlerts());
             assertThat(summaries(a.awaitType("alerts"))).containsExactly("A's alert");
             assertThat(summaries(b.awaitType("alerts"))).containsExactly("B's alert");
 

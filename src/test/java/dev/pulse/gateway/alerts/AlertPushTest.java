@@ -11,20 +11,18 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Meters;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** The alert list is pushed on subscribe, then only when it changes: acknowledging or closing an alert counts. */
 @QuarkusTest
 class AlertPushTest {
 
-    @Inject
-    MeterRegistry meters;
 
     @Test
     void anUnchangedListIsNotSentAgainAndStatusChangesAre() {
@@ -33,12 +31,12 @@ class AlertPushTest {
         long second = Stack.insertAlert(tenant, "dev-2", "HIGH_TEMP", "OPEN", "second");
 
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-            client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
+            client.send(Frames.subscribeAlerts());
             assertThat(client.awaitType("alerts").path("alerts")).hasSize(2);
 
             // Several polls later, with nothing changed, nothing more has been sent.
-            double cycles = Meters.postgresCycles(meters);
-            await().atMost(Duration.ofSeconds(15)).until(() -> Meters.postgresCycles(meters) >= cycles + 3);
+            double cycles = Meters.postgresCycles();
+            await().atMost(Duration.ofSeconds(15)).until(() -> Meters.postgresCycles() >= cycles + 3);
             assertThat(client.everythingBeforePong()).noneMatch(m -> "alerts".equals(m.path("type").asText()));
 
             // Acknowledged and closed alerts leave the list of open ones.

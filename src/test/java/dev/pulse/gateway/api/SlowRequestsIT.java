@@ -17,6 +17,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
@@ -64,7 +65,7 @@ class SlowRequestsIT {
 
                 long started = System.nanoTime();
                 try (WsClient client = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(tenant)))) {
-                    client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"pump-1\"}");
+                    client.send(Frames.subscribeDevice("pump-1"));
                     client.await(m -> "telemetry".equals(m.path("type").asText()), SERVED_WITHIN);
                     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SERVED_WITHIN);
                 }

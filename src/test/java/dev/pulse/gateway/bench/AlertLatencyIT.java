@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Stack;
@@ -36,7 +37,7 @@ class AlertLatencyIT {
                 Map.of("PULSE_ALERTS_POLL_INTERVAL", "10m"))) {
             String tenant = Tokens.newTenant();
             try (WsClient client = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(tenant)))) {
-                client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+                client.send(Frames.subscribeAlerts()).awaitType("subscribed");
                 client.awaitType("alerts");
                 List<Double> millis = new ArrayList<>();
                 for (int i = 0; i < WARM_UP + SAMPLES; i++) {

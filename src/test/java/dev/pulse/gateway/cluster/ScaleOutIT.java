@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Stack;
@@ -49,7 +50,7 @@ class ScaleOutIT {
                     WsClient onB = WsClient.connect(b.ws("/ws/rooms/ops", Tokens.valid(tenant)))) {
                 for (WsClient client : List.of(onA, onB)) {
                     client.awaitType("joined");
-                    client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+                    client.send(Frames.subscribeAlerts()).awaitType("subscribed");
                     assertThat(client.awaitType("alerts").path("alerts")).isEmpty();
                 }
 

@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.session.GatewaySession;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.QuietRegistryTest;
@@ -64,9 +65,9 @@ class SlowConsumerTest extends QuietRegistryTest {
         try (RawWsClient slow = RawWsClient.open("/ws?token=" + Tokens.claims(tenant, "customer_viewer")
                 .subject("slow-reader").sign(), Map.of(), 2048);
                 WsClient normal = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
-            slow.sendText("{\"action\":\"join\",\"room\":\"r\"}");
+            slow.sendText(Frames.join("r"));
             slow.sendText("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"" + device + "\"}");
-            normal.send("{\"action\":\"join\",\"room\":\"r\"}").awaitType("joined");
+            normal.send(Frames.join("r")).awaitType("joined");
             GatewaySession session = sessionOf("slow-reader");
             Awaitility.await().until(() -> session.devices().contains(device) && session.rooms().contains("r"));
 
@@ -116,7 +117,7 @@ class SlowConsumerTest extends QuietRegistryTest {
             }
             assertThat(values).containsExactly(99.0);
             assertThat(events).isEqualTo(published);
-            slow.sendText("{\"action\":\"ping\"}");
+            slow.sendText(Frames.ping());
             assertThat(slow.readFrame(Duration.ofSeconds(5)).text()).contains("pong");
         }
     }
@@ -128,8 +129,8 @@ class SlowConsumerTest extends QuietRegistryTest {
         try (RawWsClient slow = RawWsClient.open("/ws?token=" + Tokens.claims(tenant, "customer_viewer")
                 .subject("stuck-reader").sign(), Map.of(), 2048);
                 WsClient normal = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
-            slow.sendText("{\"action\":\"join\",\"room\":\"r\"}");
-            normal.send("{\"action\":\"join\",\"room\":\"r\"}").awaitType("joined");
+            slow.sendText(Frames.join("r"));
+            normal.send(Frames.join("r")).awaitType("joined");
             GatewaySession session = sessionOf("stuck-reader");
             Awaitility.await().until(() -> session.rooms().contains("r"));
 
@@ -149,7 +150,7 @@ class SlowConsumerTest extends QuietRegistryTest {
                 normal.await(m -> "event".equals(m.path("type").asText())
                         && m.path("data").path("seq").asInt(-1) == sequence);
             }
-            assertThat(normal.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+            assertThat(normal.send(Frames.ping()).awaitType("pong")).isNotNull();
             assertThat(slow.awaitClose(Duration.ofSeconds(10))).isIn(4009, -1);
         }
     }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Tokens;
@@ -28,8 +29,8 @@ class BroadcastIsolationAndValidationTest {
         try (WsClient a = WsClient.connect(Endpoints.ws(Tokens.valid(tenantA)));
                 WsClient b = WsClient.connect(Endpoints.ws(Tokens.valid(tenantB)));
                 WsClient bOnRoomEndpoint = WsClient.connect(Endpoints.uri("/ws/rooms/agents", Tokens.valid(tenantB)))) {
-            a.send("{\"action\":\"join\",\"room\":\"agents\"}").awaitType("joined");
-            b.send("{\"action\":\"join\",\"room\":\"agents\"}").awaitType("joined");
+            a.send(Frames.join("agents")).awaitType("joined");
+            b.send(Frames.join("agents")).awaitType("joined");
             bOnRoomEndpoint.awaitType("joined");
 
             // To A's room, to all of A, and with a body that names B: only A's connection receives anything.
@@ -111,13 +112,13 @@ class BroadcastIsolationAndValidationTest {
                 assertThat(error.path("type").asText()).as(frame).isEqualTo("error");
                 assertThat(error.path("code").asText()).as(frame).isEqualTo(code);
             });
-            assertThat(client.send("{\"action\":\"join\",\"room\":\"ok\"}").next().path("type").asText())
+            assertThat(client.send(Frames.join("ok")).next().path("type").asText())
                     .isEqualTo("joined");
         }
         // An invalid room in the path gets an error; the connection stays usable.
         try (WsClient client = WsClient.connect(Endpoints.uri("/ws/rooms/bad%20room", Tokens.valid(Tokens.newTenant())))) {
             assertThat(client.next().path("code").asText()).isEqualTo("invalid_room");
-            assertThat(client.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+            assertThat(client.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
         }
     }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Tokens;
@@ -33,13 +34,13 @@ class EventSystemFlowTest {
         URI uri = URI.create(Endpoints.ws(Tokens.valid(tenant)) + "&client_id=my_client");
         try (WsClient filtered = WsClient.connect(uri);
                 WsClient everything = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
-            JsonNode joined = filtered.send("{\"action\":\"join\",\"room\":\"agents\"}").next();
+            JsonNode joined = filtered.send(Frames.join("agents")).next();
             assertThat(joined.path("type").asText()).isEqualTo("joined");
             assertThat(joined.path("success").asBoolean()).isTrue();
             assertThat(joined.path("room").asText()).isEqualTo("agents");
             assertThat(joined.path("data").path("room").asText()).isEqualTo("agents");
             assertThat(joined.path("message").asText()).isNotBlank();
-            everything.send("{\"action\":\"join\",\"room\":\"agents\"}").awaitType("joined");
+            everything.send(Frames.join("agents")).awaitType("joined");
 
             JsonNode subscribed = filtered.send(
                     "{\"action\":\"subscribe\",\"data\":{\"event_types\":[\"agent_created\"]}}").next();
@@ -65,13 +66,13 @@ class EventSystemFlowTest {
             assertThat(everything.await(m -> "agent_updated".equals(m.path("event_type").asText()))).isNotNull();
             assertThat(everything.await(m -> "agent_created".equals(m.path("event_type").asText()))).isNotNull();
 
-            JsonNode pong = filtered.send("{\"action\":\"ping\"}").next();
+            JsonNode pong = filtered.send(Frames.ping()).next();
             assertThat(pong.path("type").asText()).isEqualTo("pong");
             assertThat(pong.path("success").asBoolean()).isTrue();
             assertThat(pong.path("message").asText()).isEqualTo("pong");
             assertThat(pong.path("data").path("timestamp").asText()).isNotBlank();
 
-            JsonNode info = filtered.send("{\"action\":\"info\"}").next();
+            JsonNode info = filtered.send(Frames.info()).next();
             assertThat(info.path("type").asText()).isEqualTo("info");
             assertThat(info.path("success").asBoolean()).isTrue();
             JsonNode data = info.path("data");
@@ -87,7 +88,7 @@ class EventSystemFlowTest {
             assertThat(data.path("messages_received").asLong()).isEqualTo(5);
             assertThat(data.path("messages_sent").asLong()).isGreaterThanOrEqualTo(3);
 
-            JsonNode left = filtered.send("{\"action\":\"leave\",\"room\":\"agents\"}").next();
+            JsonNode left = filtered.send(Frames.leave("agents")).next();
             assertThat(left.path("type").asText()).isEqualTo("left");
             assertThat(left.path("success").asBoolean()).isTrue();
             assertThat(Broadcasts.publish(tenant, "{\"event_type\":\"agent_created\",\"room\":\"agents\"}"))
@@ -111,8 +112,8 @@ class EventSystemFlowTest {
         String tenant = Tokens.newTenant();
         try (WsClient inRoom = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)));
                 WsClient noRoom = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-            inRoom.send("{\"action\":\"join\",\"room\":\"system\"}").awaitType("joined");
-            noRoom.send("{\"action\":\"ping\"}").awaitType("pong");
+            inRoom.send(Frames.join("system")).awaitType("joined");
+            noRoom.send(Frames.ping()).awaitType("pong");
             assertThat(Broadcasts.publish(tenant, "{\"event_type\":\"health_changed\",\"data\":{\"status\":\"ok\"}}"))
                     .isEqualTo(2);
             assertThat(inRoom.awaitType("event").path("data").path("status").asText()).isEqualTo("ok");

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.QuietRegistryTest;
@@ -33,10 +34,10 @@ class StatsAndMetricsTest extends QuietRegistryTest {
         try (WsClient first = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)));
                 WsClient second = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
             try (WsClient third = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-                first.send("{\"action\":\"join\",\"room\":\"x\"}").awaitType("joined");
-                second.send("{\"action\":\"join\",\"room\":\"x\"}").awaitType("joined");
-                second.send("{\"action\":\"join\",\"room\":\"y\"}").awaitType("joined");
-                third.send("{\"action\":\"ping\"}").awaitType("pong");
+                first.send(Frames.join("x")).awaitType("joined");
+                second.send(Frames.join("x")).awaitType("joined");
+                second.send(Frames.join("y")).awaitType("joined");
+                third.send(Frames.ping()).awaitType("pong");
                 third.send("{not json").awaitType("error");
             }
             // 3 connections, 1 gone; frames received: 1 + 2 + 2; sent: 3 connected events, 3 joined, pong, error.
@@ -91,8 +92,8 @@ class StatsAndMetricsTest extends QuietRegistryTest {
         String other = Tokens.newTenant();
         try (WsClient a = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)));
                 WsClient b = WsClient.connect(Endpoints.ws(Tokens.valid(other)))) {
-            a.send("{\"action\":\"join\",\"room\":\"only-a\"}").awaitType("joined");
-            b.send("{\"action\":\"join\",\"room\":\"only-b\"}").awaitType("joined");
+            a.send(Frames.join("only-a")).awaitType("joined");
+            b.send(Frames.join("only-b")).awaitType("joined");
 
             given().get("/ws/stats").then().statusCode(401).body("error", equalTo("unauthorized"));
             given().header("Authorization", "Bearer " + Tokens.valid(tenant)).get("/ws/stats").then().statusCode(403);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
 import dev.pulse.gateway.support.QuietRegistryTest;
@@ -38,7 +39,7 @@ class KeepaliveTest extends QuietRegistryTest {
         }
     }
 
-    private static final String SUBSCRIBE = "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"d1\"}";
+    private static final String SUBSCRIBE = Frames.subscribeDevice("d1");
 
     @Inject
     RegistryStatistics statistics;
@@ -75,7 +76,7 @@ class KeepaliveTest extends QuietRegistryTest {
             live.send(SUBSCRIBE).awaitType("subscribed");
             Awaitility.await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7))
                     .until(() -> !live.isClosedByServer());
-            assertThat(live.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+            assertThat(live.send(Frames.ping()).awaitType("pong")).isNotNull();
         }
     }
 
@@ -88,7 +89,7 @@ class KeepaliveTest extends QuietRegistryTest {
             assertThat(idle.awaitClose()).isEqualTo(new WsClient.Close(4011, "Idle timeout"));
             // The one with a subscription is not idle, though it sends nothing either.
             assertThat(watching.isClosedByServer()).isFalse();
-            assertThat(watching.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+            assertThat(watching.send(Frames.ping()).awaitType("pong")).isNotNull();
         }
         assertThat(Scrape.now().value("pulse_keepalive_closed_total", "reason=\"idle\"")).isEqualTo(before + 1);
     }

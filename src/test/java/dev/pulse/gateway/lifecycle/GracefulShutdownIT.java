@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -37,7 +38,7 @@ class GracefulShutdownIT {
             List<WsClient> clients = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 WsClient client = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(tenant)));
-                assertThat(client.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+                assertThat(client.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
                 clients.add(client);
             }
 

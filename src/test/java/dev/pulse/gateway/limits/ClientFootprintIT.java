@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.RawWsClient;
 import dev.pulse.gateway.support.Scrape;
@@ -56,7 +57,7 @@ class ClientFootprintIT {
                     .next();
             assertThat(refused.path("type").asText()).isEqualTo("error");
             assertThat(refused.path("code").asText()).isEqualTo("too_many_event_types");
-            JsonNode info = client.send("{\"action\":\"info\"}").awaitType("info");
+            JsonNode info = client.send(Frames.info()).awaitType("info");
             assertThat(info.toString()).doesNotContain("one_more");
             assertThat(client.isClosedByServer()).isFalse();
         }
@@ -102,7 +103,7 @@ class ClientFootprintIT {
         double closedBefore = Scrape.of(pulse).value("pulse_slow_consumers_closed_total");
         double activeBefore = Scrape.of(pulse).value("pulse_connections_active", "endpoint=\"ws\"");
         try (RawWsClient slow = RawWsClient.open(pulse.port(), "/ws?token=" + Tokens.valid(tenant), Map.of(), 2048)) {
-            slow.sendText("{\"action\":\"join\",\"room\":\"r\"}");
+            slow.sendText(Frames.join("r"));
             Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> pulse.post("/ws/broadcast", publisher, "{\"event_type\":\"probe\",\"room\":\"r\"}") == 202
                             && Scrape.of(pulse).value("pulse_rooms_active") >= 1);
@@ -131,14 +132,14 @@ class ClientFootprintIT {
                         Tokens.sign(Tokens.claims(tenant, "customer_viewer").subject(subject))));
                 clients.add(client);
             }
-            clients.get(99).send("{\"action\":\"ping\"}").awaitType("pong");
+            clients.get(99).send(Frames.ping()).awaitType("pong");
             try (WsClient extra = WsClient.connect(pulse.ws("/api/v2/ws",
                     Tokens.sign(Tokens.claims(tenant, "customer_viewer").subject(subject))))) {
                 assertThat(extra.awaitClose().code()).isEqualTo(4029);
             }
             // Another subject of the same tenant is not affected.
             try (WsClient other = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(tenant)))) {
-                other.send("{\"action\":\"ping\"}").awaitType("pong");
+                other.send(Frames.ping()).awaitType("pong");
             }
         } finally {
             clients.forEach(WsClient::close);
@@ -149,7 +150,7 @@ class ClientFootprintIT {
     void closeCodesAClientChoosesShareOneMetricLabel() {
         try (RawWsClient raw = RawWsClient.open(pulse.port(), "/api/v2/ws?token="
                 + Tokens.valid(Tokens.newTenant()), Map.of(), 0)) {
-            raw.sendText("{\"action\":\"ping\"}");
+            raw.sendText(Frames.ping());
             assertThat(raw.readFrame(Duration.ofSeconds(5)).text()).contains("pong");
             double before = Scrape.of(pulse).value("pulse_connections_closed_total", "code=\"client\"");
             raw.sendClose(4321);

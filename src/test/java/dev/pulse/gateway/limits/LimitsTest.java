@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
 import dev.pulse.gateway.support.QuietRegistryTest;
@@ -52,13 +53,13 @@ class LimitsTest extends QuietRegistryTest {
     void tooManyMessagesGetRateLimitedThenTheConnectionIsClosedWith1008() {
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
             for (int i = 0; i < 5; i++) {
-                assertThat(client.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+                assertThat(client.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
             }
             for (int i = 0; i < 3; i++) {
-                JsonNode error = client.send("{\"action\":\"ping\"}").next();
+                JsonNode error = client.send(Frames.ping()).next();
                 assertThat(error.path("code").asText()).isEqualTo("rate_limited");
             }
-            client.send("{\"action\":\"ping\"}");
+            client.send(Frames.ping());
             assertThat(client.awaitClose()).isEqualTo(new WsClient.Close(1008, "Rate limit exceeded"));
         }
         assertThat(Scrape.now().value("pulse_rate_limited_total")).isGreaterThanOrEqualTo(4);
@@ -71,16 +72,16 @@ class LimitsTest extends QuietRegistryTest {
                 client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"" + device + "\"}")
                         .awaitType("subscribed");
             }
-            assertThat(client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"d4\"}")
+            assertThat(client.send(Frames.subscribeDevice("d4"))
                     .awaitType("error").path("code").asText()).isEqualTo("too_many_devices");
         }
         try (WsClient client = WsClient.connect(Endpoints.ws(Tokens.valid(Tokens.newTenant())))) {
-            client.send("{\"action\":\"join\",\"room\":\"r1\"}").awaitType("joined");
-            client.send("{\"action\":\"join\",\"room\":\"r2\"}").awaitType("joined");
-            assertThat(client.send("{\"action\":\"join\",\"room\":\"r3\"}").awaitType("error").path("code").asText())
+            client.send(Frames.join("r1")).awaitType("joined");
+            client.send(Frames.join("r2")).awaitType("joined");
+            assertThat(client.send(Frames.join("r3")).awaitType("error").path("code").asText())
                     .isEqualTo("too_many_rooms");
             // Joining a room it is already in is not a new room.
-            assertThat(client.send("{\"action\":\"join\",\"room\":\"r1\"}").next().path("type").asText())
+            assertThat(client.send(Frames.join("r1")).next().path("type").asText())
                     .isEqualTo("joined");
             assertThat(statistics.roomMembershipCount()).isEqualTo(2);
         }
@@ -104,11 +105,11 @@ class LimitsTest extends QuietRegistryTest {
                 assertThat(fourth.awaitClose().code()).isEqualTo(4029);
             }
             for (WsClient client : open) {
-                assertThat(client.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+                assertThat(client.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
             }
             // Another tenant is not affected by this one's limit.
             try (WsClient other = WsClient.connect(Endpoints.apiV2(Tokens.valid(Tokens.newTenant())))) {
-                assertThat(other.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+                assertThat(other.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
             }
             assertThat(Scrape.now().value("pulse_connections_refused_total", "limit=\"subject\"")).isEqualTo(1);
             assertThat(Scrape.now().value("pulse_connections_refused_total", "limit=\"tenant\"")).isEqualTo(1);
@@ -118,7 +119,7 @@ class LimitsTest extends QuietRegistryTest {
         // Once a connection ends, its place is free again.
         Quiet.awaitEmpty(registry);
         try (WsClient again = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-            assertThat(again.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+            assertThat(again.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
         }
     }
 
@@ -146,7 +147,7 @@ class LimitsTest extends QuietRegistryTest {
     }
 
     private static WsClient answering(WsClient client) {
-        client.send("{\"action\":\"ping\"}").awaitType("pong");
+        client.send(Frames.ping()).awaitType("pong");
         return client;
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -25,7 +26,7 @@ class GaugesIT {
     void noPulseSampleIsNaNAfterGarbageCollections() throws Exception {
         try (PackagedPulse pulse = PackagedPulse.startPackaged("gauges-it", Map.of());
                 WsClient client = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(Tokens.newTenant())))) {
-            client.send("{\"action\":\"ping\"}").awaitType("pong");
+            client.send(Frames.ping()).awaitType("pong");
             assertThat(nanSamples(pulse.body("/q/metrics"))).isEmpty();
             if (!PackagedPulse.isNative()) {
                 String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();

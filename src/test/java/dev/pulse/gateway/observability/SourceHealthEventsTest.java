@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.Scrape;
@@ -31,7 +32,7 @@ class SourceHealthEventsTest {
         String tenant = Tokens.newTenant();
         try (WsClient client = WsClient.connect(Endpoints.uri("/ws/rooms/system", Tokens.valid(tenant)))) {
             client.awaitType("joined");
-            client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}").awaitType("subscribed");
+            client.send(Frames.subscribeDevice("dev-1")).awaitType("subscribed");
             double failuresBefore = Scrape.now().value("pulse_poll_failures_total", "source=\"influxdb\"");
 
             LocalStack.stack("stop-influx");

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Tokens;
@@ -32,7 +33,7 @@ class TenantLabelsTest {
     void countersCarryTheTenantLabel() {
         String tenant = Tokens.newTenant();
         try (WsClient client = WsClient.connect(Endpoints.apiV2(Tokens.valid(tenant)))) {
-            client.send("{\"action\":\"ping\"}").awaitType("pong");
+            client.send(Frames.ping()).awaitType("pong");
         }
         String label = "tenant=\"" + tenant + "\"";
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Management;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LocalStack;
@@ -118,7 +119,7 @@ class SourceOutageTest extends QuietRegistryTest {
 
         try (LogCapture log = LogCapture.start();
                 WsClient early = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
-            early.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+            early.send(Frames.subscribeAlerts()).awaitType("subscribed");
             assertThat(ids(early.awaitType("alerts"))).containsExactly(first);
 
             LocalStack.stack("stop-postgres");
@@ -131,7 +132,7 @@ class SourceOutageTest extends QuietRegistryTest {
 
             // A tenant nobody watched before subscribes during the outage: no list can be read yet, and it is told so.
             try (WsClient late = WsClient.connect(Endpoints.ws(Tokens.valid(latecomerTenant)))) {
-                late.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+                late.send(Frames.subscribeAlerts()).awaitType("subscribed");
                 late.await(status("postgresql", "unavailable"));
                 assertThat(late.everythingBeforePong()).noneMatch(m -> "alerts".equals(m.path("type").asText()));
 

@@ -1,5 +1,6 @@
 package dev.pulse.gateway.protocol;
 
+import dev.pulse.gateway.support.Frames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,15 +14,15 @@ class ClientMessageParserTest {
 
     @Test
     void parsesTheSeedRequests() throws Exception {
-        assertThat(parser.parse("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-0001\"}"))
+        assertThat(parser.parse(Frames.subscribeDevice("dev-0001")))
                 .isEqualTo(new ClientCommand.SubscribeDevice("dev-0001"));
-        assertThat(parser.parse("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"a:b.c_d-e\"}"))
+        assertThat(parser.parse(Frames.unsubscribeDevice("a:b.c_d-e")))
                 .isEqualTo(new ClientCommand.UnsubscribeDevice("a:b.c_d-e"));
-        assertThat(parser.parse("{\"action\":\"subscribe\",\"type\":\"alerts\"}"))
+        assertThat(parser.parse(Frames.subscribeAlerts()))
                 .isEqualTo(new ClientCommand.SubscribeAlerts());
-        assertThat(parser.parse("{\"action\":\"unsubscribe\",\"type\":\"alerts\"}"))
+        assertThat(parser.parse(Frames.unsubscribeAlerts()))
                 .isEqualTo(new ClientCommand.UnsubscribeAlerts());
-        assertThat(parser.parse("{\"action\":\"ping\"}")).isEqualTo(new ClientCommand.Ping());
+        assertThat(parser.parse(Frames.ping())).isEqualTo(new ClientCommand.Ping());
         assertThat(parser.parse("{\"type\":\"ping\"}")).isEqualTo(new ClientCommand.Ping());
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Tokens;
@@ -46,11 +47,11 @@ class RegistryCleanupTest extends QuietRegistryTest {
             client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 7) + "\"}");
             client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"own-" + i + "\"}");
             if (i % 2 == 0) {
-                client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}");
+                client.send(Frames.subscribeAlerts());
             }
         }
         for (WsClient client : clients) {
-            client.send("{\"action\":\"ping\"}").awaitType("pong");
+            client.send(Frames.ping()).awaitType("pong");
         }
         assertThat(registry.connectionCount()).isEqualTo(CONNECTIONS);
         assertThat(statistics.deviceSubscriptionCount()).isEqualTo(2 * CONNECTIONS);

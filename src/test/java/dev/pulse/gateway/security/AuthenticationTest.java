@@ -14,12 +14,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Meters;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.jwt.build.Jwt;
 
@@ -34,8 +34,6 @@ class AuthenticationTest extends QuietRegistryTest {
     private static final WsClient.Close INVALID = new WsClient.Close(4001, "Invalid or expired token");
     private static final WsClient.Close UNAUTHORIZED = new WsClient.Close(4003, "Unauthorized");
 
-    @Inject
-    MeterRegistry meters;
 
     @Test
     void missingTokenIsClosedWith4001() {
@@ -99,7 +97,7 @@ class AuthenticationTest extends QuietRegistryTest {
                 WsClient header = WsClient.connect(Endpoints.apiV2(null),
                         Map.of("Authorization", "Bearer " + Tokens.valid(tenant)))) {
             for (WsClient client : List.of(query, header)) {
-                assertThat(client.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
+                assertThat(client.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
             }
             assertThat(registry.connectionCount()).isEqualTo(2);
         }
@@ -107,9 +105,9 @@ class AuthenticationTest extends QuietRegistryTest {
 
     @Test
     void rejectionsAreCountedByReason() {
-        double before = Meters.counter(meters, "pulse.auth.failures", "reason", "missing_token");
+        double before = Meters.counter("pulse.auth.failures", "reason", "missing_token");
         assertRejected(Endpoints.apiV2(null), MISSING);
-        assertThat(Meters.counter(meters, "pulse.auth.failures", "reason", "missing_token")).isEqualTo(before + 1);
+        assertThat(Meters.counter("pulse.auth.failures", "reason", "missing_token")).isEqualTo(before + 1);
     }
 
     private void assertRejected(java.net.URI uri, WsClient.Close expected) {

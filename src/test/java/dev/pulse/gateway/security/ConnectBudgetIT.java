@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Scrape;
 import dev.pulse.gateway.support.Tokens;
@@ -66,7 +67,7 @@ class ConnectBudgetIT {
                 try (WsClient valid = WsClient.connect(pulse.ws("/api/v2/ws", Tokens.valid(tenant)))) {
                     String outcome;
                     try {
-                        valid.send("{\"action\":\"ping\"}");
+                        valid.send(Frames.ping());
                         outcome = valid.await(m -> true, Duration.ofSeconds(5)).path("type").asText();
                     } catch (RuntimeException | AssertionError refused) {
                         outcome = "closed " + (valid.isClosedByServer() ? valid.awaitClose() : refused);

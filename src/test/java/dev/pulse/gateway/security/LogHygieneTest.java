@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Management;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LogCapture;
@@ -60,8 +61,8 @@ class LogHygieneTest {
 
         try (WsClient ok = WsClient.connect(Endpoints.apiV2(accepted));
                 WsClient header = WsClient.connect(Endpoints.ws(null), Map.of("Authorization", "Bearer " + viaHeader))) {
-            ok.send("{\"action\":\"ping\"}").awaitType("pong");
-            header.send("{\"action\":\"ping\"}").awaitType("pong");
+            ok.send(Frames.ping()).awaitType("pong");
+            header.send(Frames.ping()).awaitType("pong");
         }
         for (String rejected : List.of(expired, forbidden)) {
             try (WsClient client = WsClient.connect(Endpoints.apiV2(rejected))) {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
 import dev.pulse.gateway.support.QuietRegistryTest;
@@ -77,7 +78,7 @@ class OriginAndConnectRateTest extends QuietRegistryTest {
                     assertThat(close.reason()).matches("Try again later; reconnect in \\d+ ms");
                     refused++;
                 } else {
-                    assertThat(client.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+                    assertThat(client.send(Frames.ping()).awaitType("pong")).isNotNull();
                 }
             }
             // 5 per second with a burst of 5: of 20 connects in well under 3 s, at least 5 are refused.

@@ -8,6 +8,7 @@ import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Tokens;
@@ -58,7 +59,7 @@ class ProductionProfileIT {
                 "PULSE_DEMO_INFLUX_USERNAME", stack.get("PULSE_STACK_INFLUX_ADMIN_USER"),
                 "PULSE_DEMO_INFLUX_PASSWORD", stack.get("PULSE_STACK_INFLUX_ADMIN_PASSWORD")))) {
             try (WsClient groupsOnly = WsClient.connect(pulse.ws("/api/v2/ws", groupsOnlyToken()))) {
-                groupsOnly.send("{\"action\":\"ping\"}").awaitType("pong");
+                groupsOnly.send(Frames.ping()).awaitType("pong");
             }
             assertThat(pulse.log()).contains("Demo mode");
         }

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;
 import dev.pulse.gateway.support.QuietRegistryTest;
@@ -38,7 +39,7 @@ class TokenLifetimeTest extends QuietRegistryTest {
     void whenExpPassesTheConnectionIsClosedWith4001TokenExpired() {
         String tenant = Tokens.newTenant();
         try (WsClient client = WsClient.connect(Endpoints.apiV2(expiringIn(tenant, "u1", Duration.ofSeconds(3))))) {
-            assertThat(client.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+            assertThat(client.send(Frames.ping()).awaitType("pong")).isNotNull();
             assertThat(client.awaitClose()).isEqualTo(new WsClient.Close(4001, "Token expired"));
         }
         Quiet.awaitEmpty(registry);
@@ -50,7 +51,7 @@ class TokenLifetimeTest extends QuietRegistryTest {
         Instant oldExpiry = Instant.now().plusSeconds(3);
         String first = Tokens.claims(tenant, "customer_viewer").subject("u1").expiresAt(oldExpiry).sign();
         try (WsClient client = WsClient.connect(Endpoints.apiV2(first))) {
-            client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"d1\"}").awaitType("subscribed");
+            client.send(Frames.subscribeDevice("d1")).awaitType("subscribed");
             String fresh = expiringIn(tenant, "u1", Duration.ofMinutes(30));
             JsonNode refreshed = client.send("{\"action\":\"refresh\",\"token\":\"" + fresh + "\"}")
                     .awaitType("refreshed");
@@ -58,7 +59,7 @@ class TokenLifetimeTest extends QuietRegistryTest {
             assertThat(Instant.parse(refreshed.path("data").path("expires_at").asText())).isAfter(oldExpiry);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(oldExpiry.plusSeconds(2)));
             assertThat(client.isClosedByServer()).isFalse();
-            assertThat(client.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+            assertThat(client.send(Frames.ping()).awaitType("pong")).isNotNull();
             // The subscription survived the refresh.
             assertThat(statistics.deviceSubscriptionCount()).isEqualTo(1);
         }
@@ -91,7 +92,7 @@ class TokenLifetimeTest extends QuietRegistryTest {
             }
             assertThat(client.send("{\"action\":\"refresh\"}").awaitType("error").path("code").asText())
                     .isEqualTo("invalid_token");
-            assertThat(client.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+            assertThat(client.send(Frames.ping()).awaitType("pong")).isNotNull();
         }
     }
 
@@ -101,7 +102,7 @@ class TokenLifetimeTest extends QuietRegistryTest {
         try (WsClient client = WsClient.connectOffering(Endpoints.apiV2(null), "pulse",
                 "bearer." + Tokens.valid(tenant))) {
             assertThat(client.subprotocol()).isEqualTo("pulse");
-            assertThat(client.send("{\"action\":\"ping\"}").awaitType("pong")).isNotNull();
+            assertThat(client.send(Frames.ping()).awaitType("pong")).isNotNull();
             assertThat(registry.connectionCount()).isEqualTo(1);
         }
         try (WsClient forged = WsClient.connectOffering(Endpoints.ws(null), "pulse", "bearer.not-a-jwt")) {

@@ -49,10 +49,19 @@ public final class PackagedPulse implements AutoCloseable {
      * ({@code -Pnative} sets {@code pulse.it.native}), the JVM jar otherwise.
      */
     public static PackagedPulse startPackaged(String name, Map<String, String> extraEnvironment) {
-        return start(name, command(), extraEnvironment);
+        return start(name, command(List.of()), extraEnvironment);
     }
 
-    private static List<String> command() {
+    /**
+     * {@link #startPackaged(String, Map)} with JVM options for the jar (a fixed heap for the benchmark, say); the native
+     * executable takes none.
+     */
+    public static PackagedPulse startPackaged(String name, Map<String, String> extraEnvironment,
+            List<String> jvmOptions) {
+        return start(name, command(jvmOptions), extraEnvironment);
+    }
+
+    private static List<String> command(List<String> jvmOptions) {
         Path root = LocalStack.projectRoot();
         if (Boolean.getBoolean("pulse.it.native")) {
             Path executable = Path.of(System.getProperty("native.image.path"));
@@ -66,7 +75,10 @@ public final class PackagedPulse implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: run the package phase first");
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-jar", jar.toString());
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
+        return command;
     }
 
     private static PackagedPulse start(String name, List<String> command, Map<String, String> extraEnvironment) {
@@ -89,7 +101,7 @@ public final class PackagedPulse implements AutoCloseable {
         for (String variable : removed) {
             environment.put(variable, null);
         }
-        return launch(name, command(), environment);
+        return launch(name, command(List.of()), environment);
     }
 
     private static PackagedPulse launch(String name, List<String> command, Map<String, String> extraEnvironment) {
@@ -233,6 +245,31 @@ public final class PackagedPulse implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** CPU seconds the process has used so far, user and system (Linux {@code /proc}). */
+    public double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Heap in use after full collections ({@code jcmd GC.run}), from the process's own metrics. JVM only. */
+    public double heapAfterGc() {
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Scrape.of(this).value("jvm_memory_used_bytes", "area=\"heap\"");
     }
 
     /** Sends SIGTERM, as Kubernetes does when it stops a pod. */

@@ -24,7 +24,6 @@ import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -43,8 +42,6 @@ class TelemetryBatchingTest extends QuietRegistryTest {
 
     private static final int DEVICES = 5;
 
-    @Inject
-    MeterRegistry meters;
 
     @Test
     void fiveDevicesAreReadInThreeQueriesPerCycleAndAllArePushed() {
@@ -63,12 +60,12 @@ class TelemetryBatchingTest extends QuietRegistryTest {
             }
             assertThat(devicesReceived(client, first)).hasSize(DEVICES);
 
-            double cycles = Meters.influxCycles(meters);
-            double queries = Meters.influxQueries(meters);
-            await().atMost(Duration.ofSeconds(20)).until(() -> Meters.influxCycles(meters) >= cycles + 3);
-            double cyclesSeen = Meters.influxCycles(meters) - cycles;
+            double cycles = Meters.influxCycles();
+            double queries = Meters.influxQueries();
+            await().atMost(Duration.ofSeconds(20)).until(() -> Meters.influxCycles() >= cycles + 3);
+            double cyclesSeen = Meters.influxCycles() - cycles;
             // ceil(5 / 2) = 3 queries per cycle; a cycle in progress while counting may add up to 3.
-            assertThat(Meters.influxQueries(meters) - queries).isBetween(3 * cyclesSeen - 3, 3 * cyclesSeen + 3);
+            assertThat(Meters.influxQueries() - queries).isBetween(3 * cyclesSeen - 3, 3 * cyclesSeen + 3);
 
             // New points for every device arrive through the batched poll.
             Instant second = first.plusSeconds(5);

@@ -67,7 +67,7 @@ class FleetDashboardIT {
                 }
             }
             assertThat(dashboard.isClosedByServer()).isFalse();
-            dashboard.send("{\"action\":\"ping\"}").awaitType("pong");
+            dashboard.send(Frames.ping()).awaitType("pong");
         }
     }
 
@@ -93,7 +93,7 @@ class FleetDashboardIT {
             JsonNode unsubscribed = dashboard.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_ids\":["
                     + list + "]}").awaitType("unsubscribed");
             assertThat(unsubscribed.path("device_ids")).hasSize(500);
-            JsonNode info = dashboard.send("{\"action\":\"info\"}").awaitType("info");
+            JsonNode info = dashboard.send(Frames.info()).awaitType("info");
             assertThat(info.path("data").path("devices")).isEmpty();
         }
     }
@@ -125,7 +125,7 @@ class FleetDashboardIT {
             JsonNode connected = client.connectedEvent();
             assertThat(connected.path("type").asText()).isEqualTo("event");
             JsonNode data = connected.path("data");
-            JsonNode info = client.send("{\"action\":\"info\"}").awaitType("info");
+            JsonNode info = client.send(Frames.info()).awaitType("info");
             assertThat(data.path("connection_id").asText()).isEqualTo(info.path("data").path("connection_id").asText());
             assertThat(data.path("tenant").asText()).isEqualTo(tenant);
             assertThat(data.path("protocol_version").asText()).isEqualTo("1");

@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Broadcasts;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LogCapture;
@@ -52,15 +53,15 @@ class FrameFuzzTest {
     private static final int CONNECTIONS = 60;
     private static final int FRAMES_PER_CONNECTION = 12;
     private static final List<String> VALID = List.of(
-            "{\"action\":\"ping\"}",
-            "{\"action\":\"info\"}",
-            "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}",
-            "{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}",
-            "{\"action\":\"subscribe\",\"type\":\"alerts\"}",
-            "{\"action\":\"unsubscribe\",\"type\":\"alerts\"}",
+            Frames.ping(),
+            Frames.info(),
+            Frames.subscribeDevice("dev-1"),
+            Frames.unsubscribeDevice("dev-1"),
+            Frames.subscribeAlerts(),
+            Frames.unsubscribeAlerts(),
             "{\"action\":\"subscribe\",\"data\":{\"event_types\":[\"a\",\"b\"]}}",
-            "{\"action\":\"join\",\"room\":\"lobby\"}",
-            "{\"action\":\"leave\",\"room\":\"lobby\"}",
+            Frames.join("lobby"),
+            Frames.leave("lobby"),
             "{\"action\":\"refresh\",\"token\":\"abc.def.ghi\"}");
     private static final String PALETTE = "{}[]\":,\\ \t\n0123456789-+.eE\u0000\u00e9\u4e2d\ud83d\ude00abcnultrfs";
 
@@ -110,7 +111,7 @@ class FrameFuzzTest {
 
             // And a normal client is served in full.
             try (WsClient client = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
-                client.send("{\"action\":\"join\",\"room\":\"after-fuzz\"}").awaitType("joined");
+                client.send(Frames.join("after-fuzz")).awaitType("joined");
                 Broadcasts.publish(tenant, "{\"event_type\":\"check\",\"room\":\"after-fuzz\",\"data\":{\"ok\":true}}");
                 assertThat(client.awaitType("event").path("data").path("ok").asBoolean()).isTrue();
                 assertThat(registry.connectionCount()).isEqualTo(1);
@@ -133,7 +134,7 @@ class FrameFuzzTest {
                 sendSurvivableFrame(client);
             }
             if (random.nextBoolean()) {
-                client.sendText("{\"action\":\"ping\"}");
+                client.sendText(Frames.ping());
                 awaitPong(client);
                 return "alive";
             }

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.QuietRegistryTest;
 import dev.pulse.gateway.support.RawWsClient;
@@ -66,8 +67,8 @@ class ProtocolErrorsTest extends QuietRegistryTest {
             assertThat(client.next().path("code").asText()).isEqualTo("binary_not_supported");
 
             // Still serving: a ping and a subscription work after all of that.
-            assertThat(client.send("{\"action\":\"ping\"}").next().path("type").asText()).isEqualTo("pong");
-            assertThat(client.send("{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-9\"}").next()
+            assertThat(client.send(Frames.ping()).next().path("type").asText()).isEqualTo("pong");
+            assertThat(client.send(Frames.subscribeDevice("dev-9")).next()
                     .path("type").asText()).isEqualTo("subscribed");
             assertThat(client.isClosedByServer()).isFalse();
             assertThat(statistics.deviceSubscriptionCount()).isEqualTo(1);
@@ -81,13 +82,13 @@ class ProtocolErrorsTest extends QuietRegistryTest {
             client.send(subscribe).awaitType("subscribed");
             client.send(subscribe).awaitType("subscribed");
             client.send("{\"action\":\"subscribe\",\"type\":\"alerts\",\"room\":\"ignored\"}").awaitType("subscribed");
-            client.send("{\"action\":\"subscribe\",\"type\":\"alerts\"}").awaitType("subscribed");
+            client.send(Frames.subscribeAlerts()).awaitType("subscribed");
             assertThat(statistics.deviceSubscriptionCount()).isEqualTo(1);
             assertThat(statistics.alertSubscriptionCount()).isEqualTo(1);
 
-            client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}")
+            client.send(Frames.unsubscribeDevice("dev-1"))
                     .awaitType("unsubscribed");
-            client.send("{\"action\":\"unsubscribe\",\"type\":\"device\",\"device_id\":\"dev-1\"}")
+            client.send(Frames.unsubscribeDevice("dev-1"))
                     .awaitType("unsubscribed");
             assertThat(statistics.deviceSubscriptionCount()).isZero();
         }
@@ -114,8 +115,8 @@ class ProtocolErrorsTest extends QuietRegistryTest {
         String clientId = "dashboard-" + System.nanoTime();
         java.net.URI uri = java.net.URI.create(Endpoints.ws(Tokens.valid(tenant)) + "&client_id=" + clientId);
         try (WsClient first = WsClient.connect(uri); WsClient second = WsClient.connect(uri)) {
-            first.send("{\"action\":\"ping\"}").next();
-            second.send("{\"action\":\"ping\"}").next();
+            first.send(Frames.ping()).next();
+            second.send(Frames.ping()).next();
             assertThat(registry.connectionCount()).isEqualTo(2);
             assertThat(registry.hasSession(clientId)).isTrue();
         }
@@ -140,7 +141,7 @@ class ProtocolErrorsTest extends QuietRegistryTest {
 
         violations.forEach((name, violation) -> {
             try (RawWsClient client = RawWsClient.open("/ws?token=" + Tokens.valid(Tokens.newTenant()))) {
-                client.sendText("{\"action\":\"ping\"}");
+                client.sendText(Frames.ping());
                 assertThat(client.readFrame(Duration.ofSeconds(10)).text()).contains("pong");
                 violation.accept(client);
                 RawWsClient.Frame close = client.readFrame(Duration.ofSeconds(10));
