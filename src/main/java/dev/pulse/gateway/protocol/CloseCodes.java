@@ -52,6 +52,14 @@ public final class CloseCodes {
     private CloseCodes() {
     }
 
+    /** Every value the {@code code} label of {@code pulse_connections_closed_total} can take. */
+    public static java.util.Set<String> metricLabels() {
+        java.util.Set<String> labels = new java.util.TreeSet<>();
+        LABELLED.forEach(code -> labels.add(Integer.toString(code)));
+        labels.add("client");
+        return labels;
+    }
+
     /** The metric label of a close code: the code itself when Pulse defines it, {@code client} otherwise. */
     public static String metricLabel(int code) {
         return LABELLED.contains(code) ? Integer.toString(code) : "client";

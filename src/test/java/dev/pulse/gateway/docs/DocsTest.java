@@ -20,7 +20,12 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pulse.gateway.cluster.EnvelopeSeal;
+import dev.pulse.gateway.observability.DataSource;
+import dev.pulse.gateway.observability.Endpoint;
+import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.ErrorCode;
+import dev.pulse.gateway.protocol.OutboundMessage;
 
 /**
  * The docs cannot drift from the code, without Quarkus: the table of {@code pulse.*} properties in
@@ -64,6 +69,66 @@ class DocsTest {
             documented.put(name, labelKeys(cells.get(2)));
         }
         assertThat(documented).isEqualTo(metersInCode());
+    }
+
+    @Test
+    void theLabelValuesOfTheMetricsTableAreTheOnesTheCodeEmits() throws IOException {
+        Map<String, Set<String>> documented = new TreeMap<>();
+        for (String row : tableRows(Files.readString(DOCS.resolve("operations.md")), "| metric | type")) {
+            List<String> cells = cells(row);
+            Matcher values = Pattern.compile("\\(([^)]*)\\)").matcher(cells.get(2));
+            if (values.find()) {
+                Set<String> listed = new TreeSet<>();
+                Matcher value = Pattern.compile("`([\\w.]+)`").matcher(values.group(1));
+                while (value.find()) {
+                    listed.add(value.group(1));
+                }
+                documented.put(cells.get(0).replace("`", ""), listed);
+            }
+        }
+        String code = sources();
+        Set<String> sources = labels(Arrays.stream(DataSource.values()).map(DataSource::label));
+        Map<String, Set<String>> emitted = new TreeMap<>();
+        emitted.put("pulse_connections_active", labels(Arrays.stream(Endpoint.values()).map(Endpoint::label)));
+        emitted.put("pulse_connections_closed_total", CloseCodes.metricLabels());
+        emitted.put("pulse_auth_failures_total", literals(code, "new AuthenticationFailure\\(CloseCodes\\.\\w+, \"([a-z_]+)\""));
+        Set<String> received = literals(code, "metrics\\.messageReceived\\(\"([a-z_]+)\"");
+        String dispatcher = Files.readString(MAIN.resolve("websocket/CommandDispatcher.java"));
+        received.addAll(literals(dispatcher.substring(dispatcher.indexOf("static String label(")), "\"([a-z_]+)\""));
+        emitted.put("pulse_messages_received_total", received);
+        emitted.put("pulse_messages_sent_total",
+                labels(Arrays.stream(OutboundMessage.Kind.values()).map(OutboundMessage.Kind::label)));
+        emitted.put("pulse_subscriptions_active", literals(code, "subscriptions\\(metrics, \"([a-z_]+)\""));
+        Set<String> broadcast = literals(code, "metrics\\.broadcastRequest\\(\"([a-z_]+)\"");
+        broadcast.addAll(literals(code, "refusals\\(\\)\\.accept\\(\"([a-z_]+)\""));
+        emitted.put("pulse_broadcast_requests_total", broadcast);
+        emitted.put("pulse_source_queries_total", sources);
+        emitted.put("pulse_source_up", sources);
+        Set<String> refused = literals(code, "metrics\\.connectionRefused\\(\"([a-z_]+)\"");
+        refused.addAll(literals(code, "Refusal\\.TENANT_LIMIT \\? \"([a-z_]+)\""));
+        refused.addAll(literals(code, "Refusal\\.TENANT_LIMIT \\? \"[a-z_]+\" : \"([a-z_]+)\""));
+        emitted.put("pulse_connections_refused_total", refused);
+        emitted.put("pulse_frames_rejected_total", Set.of("1002", "1007", "1009"));
+        emitted.put("pulse_keepalive_closed_total", literals(code, "close\\(session, CloseCodes\\.\\w+, \"([a-z_]+)\""));
+        emitted.put("pulse_cluster_events_total", literals(code, "metrics\\.relayed\\(\"([a-z_]+)\""));
+        emitted.put("pulse_cluster_rejected_total", labels(Arrays.stream(EnvelopeSeal.Verdict.values())
+                .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label)));
+        emitted.put("pulse_cluster_alert_notifications_total",
+                literals(code, "metrics\\.alertNotification\\(\"([a-z_]+)\""));
+        assertThat(documented).isEqualTo(emitted);
+    }
+
+    private static Set<String> labels(Stream<String> values) {
+        return values.collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static Set<String> literals(String code, String regex) {
+        Set<String> found = new TreeSet<>();
+        Matcher literal = Pattern.compile(regex).matcher(code);
+        while (literal.find()) {
+            found.add(literal.group(1));
+        }
+        return found;
     }
 
     @Test

@@ -160,6 +160,22 @@ public final class WsClient implements AutoCloseable {
         return pending;
     }
 
+    /**
+     * Sends frames (frame {@code i} from {@code frame}) until the server closes the connection or {@code max} were
+     * sent, then waits for the close; returns how many {@code rate_limited} errors arrived before it.
+     */
+    public int floodUntilClosed(int max, java.util.function.IntConsumer frame) {
+        for (int i = 0; i < max && !isClosedByServer(); i++) {
+            try {
+                frame.accept(i);
+            } catch (RuntimeException closed) {
+                break;
+            }
+        }
+        awaitClose();
+        return (int) drain().stream().filter(m -> "rate_limited".equals(m.path("code").asText())).count();
+    }
+
     /** Waits for the server's close frame. */
     public Close awaitClose() {
         return closed.orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
