@@ -3,7 +3,7 @@
 # their data under one folder, and creates the databases, schema and users. Idempotent: run it as often as you like.
 #
 #   src/scripts/stack.sh up [dev|test]     start both servers, prepare the dev (default) or test databases (test:
-#                                          also Chromium and chromedriver for the browser test)
+#                                          also Chromium and chromedriver for the browser test, promtool for the rules)
 #   src/scripts/stack.sh down              stop both servers (data is kept)
 #   src/scripts/stack.sh start-postgres | stop-postgres | start-influx | stop-influx
 #   src/scripts/stack.sh env [dev|test]    print the environment a Pulse process needs to reach this stack
@@ -63,11 +63,13 @@ ensure_prerequisites() {
   fi
 }
 
-# The browser test (DashboardBrowserTest) drives Debian's Chromium through its chromedriver.
+# The browser test (DashboardBrowserTest) drives Debian's Chromium through its chromedriver; PrometheusRulesTest
+# checks and unit-tests the alert rules with Debian's promtool.
 ensure_browser() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then install_packages "${missing[@]}"; fi
 }
 

@@ -71,7 +71,8 @@ class ManifestsTest {
             "HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
             "PodDisruptionBudget", PodDisruptionBudget.class,
             "NetworkPolicy", NetworkPolicy.class,
-            "ServiceMonitor", ServiceMonitor.class);
+            "ServiceMonitor", ServiceMonitor.class,
+            "PrometheusRule", io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class);
     /** Read by the container image's start script, not by Pulse. */
     private static final Set<String> IMAGE_VARIABLES = Set.of("JAVA_MAX_MEM_RATIO", "JAVA_OPTS_APPEND");
     private static final Set<String> HEALTH_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
