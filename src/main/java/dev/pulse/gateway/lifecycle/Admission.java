@@ -98,8 +98,9 @@ public class Admission {
             // Charged to the failed-handshake budget, never to the one authenticated clients connect with.
             metrics.authFailure(failure.metricReason());
             if (connectRate.chargeFailure()) {
-                LOG.infof("Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
-                        failure.closeReason().getCode(), failure.metricReason());
+                ConnectionLog.with(connection.id(), null, endpoint, () -> LOG.infof(
+                        "Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
+                        failure.closeReason().getCode(), failure.metricReason()));
             }
             refuse(connection, failure.closeReason());
             return Optional.empty();
@@ -129,8 +130,9 @@ public class Admission {
         }
         lifetime.watch(session);
         metrics.connectionOpened(endpoint, principal.tenant());
-        LOG.infof("Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(),
-                principal.tenant(), principal.subject(), principal.role(), endpoint);
+        ConnectionLog.with(session.id(), principal.tenant(), endpoint, () -> LOG.infof(
+                "Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(), principal.tenant(),
+                principal.subject(), principal.role(), endpoint));
         // First message on every connection: the client learns its id and limits without asking.
         delivery.send(session, messages.connected(session.id(), principal.tenant(), clock.instant(), announcedLimits));
         return Optional.of(session);

@@ -12,6 +12,7 @@ import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.events.EventPublisher;
 import dev.pulse.gateway.lifecycle.Admission;
+import dev.pulse.gateway.lifecycle.ConnectionLog;
 import dev.pulse.gateway.lifecycle.TokenLifetime;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.ClientCommand;
@@ -155,8 +156,9 @@ public class ConnectionHandler {
             rooms.forEach(room -> events.presence(session, room, EventTypes.MEMBER_LEFT));
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
             metrics.connectionClosed(CloseCodes.metricLabel(code), session.tenant());
-            LOG.infof("Connection closed id=%s tenant=%s subject=%s code=%d", session.id(), session.tenant(),
-                    session.principal().subject(), code);
+            ConnectionLog.with(session.id(), session.tenant(), session.endpoint(), () -> LOG.infof(
+                    "Connection closed id=%s tenant=%s subject=%s code=%d", session.id(), session.tenant(),
+                    session.principal().subject(), code));
         });
     }
 

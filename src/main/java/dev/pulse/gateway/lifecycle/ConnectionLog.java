@@ -1,0 +1,32 @@
+package dev.pulse.gateway.lifecycle;
+
+import org.jboss.logging.MDC;
+
+/**
+ * Logs a connection's lifecycle lines with the connection id, tenant and endpoint as structured fields (the MDC):
+ * with JSON logging on ({@code quarkus.log.console.json.enabled}) they become fields of the record, searchable
+ * without parsing the message. Never the token, never more than these identifiers.
+ */
+public final class ConnectionLog {
+
+    private ConnectionLog() {
+    }
+
+    /** Runs {@code log} with the connection's fields set, and clears them after (the thread serves others too). */
+    public static void with(String connectionId, String tenant, String endpoint, Runnable log) {
+        MDC.put("connection_id", connectionId);
+        if (tenant != null) {
+            MDC.put("tenant", tenant);
+        }
+        if (endpoint != null) {
+            MDC.put("endpoint", endpoint);
+        }
+        try {
+            log.run();
+        } finally {
+            MDC.remove("connection_id");
+            MDC.remove("tenant");
+            MDC.remove("endpoint");
+        }
+    }
+}
