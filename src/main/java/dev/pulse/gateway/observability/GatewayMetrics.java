@@ -123,7 +123,12 @@ public class GatewayMetrics {
         if (tenantLabels) {
             sentCounter(type, tenant(tenant)).increment();
         } else {
-            sentByType.computeIfAbsent(type, t -> sentCounter(t, Tags.empty())).increment();
+            // Once per message per recipient: a plain lookup, the registration only for a type not seen yet.
+            Counter counter = sentByType.get(type);
+            if (counter == null) {
+                counter = sentByType.computeIfAbsent(type, t -> sentCounter(t, Tags.empty()));
+            }
+            counter.increment();
         }
         bytesSent.increment(bytes);
     }

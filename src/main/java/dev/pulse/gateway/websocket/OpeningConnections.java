@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.lifecycle.Admission;
 
 /**
  * Holds the frames a client sends while its token is still being verified. websockets-next runs {@code @OnOpen}
@@ -35,7 +36,7 @@ public class OpeningConnections {
 
     @Inject
     public OpeningConnections(PulseConfig config) {
-        this(config.limits().devicesPerConnection() + 50);
+        this(Admission.subscriptionBurst(config));
     }
 
     OpeningConnections(int maxEarlyFrames) {
