@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Local PostgreSQL and InfluxDB for Pulse: installs what is missing (Debian, as root), starts both on loopback with
-# their data under one folder, and creates the databases, schema and users. Idempotent: run it as often as you like.
+# their data under one folder, and creates the databases and users (the schema comes from Pulse's migrations).
+# Idempotent: run it as often as you like.
 #
 #   src/scripts/stack.sh up [dev|test]     start both servers, prepare the dev (default) or test databases (test:
-#                                          also Chromium and chromedriver for the browser test, promtool for the rules)
+#                                          also Chromium and chromedriver for the browser test, Prometheus and promtool)
 #   src/scripts/stack.sh down              stop both servers (data is kept)
 #   src/scripts/stack.sh start-postgres | stop-postgres | start-influx | stop-influx
 #   src/scripts/stack.sh env [dev|test]    print the environment a Pulse process needs to reach this stack
@@ -142,17 +143,19 @@ psql_super() { # db, psql args...
   PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" "$@"
 }
 
+# The database and the gateway's login role (with its password) are the administrator's part; the schema is not:
+# Pulse's Flyway migrations (src/main/resources/db/migration) create it at start in dev and test, as the stack's
+# superuser, and a Kubernetes Job in production (src/docs/deployment.md).
 prepare_postgres() { # database
   local db=$1
   if [ -z "$(psql_super postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
     log "creating PostgreSQL database $db"
     psql_super postgres -c "CREATE DATABASE $db"
   fi
-  local sql
-  for sql in "$ROOT"/src/main/resources/db/*.sql; do
-    psql_super "$db" -f "$sql" >/dev/null
-  done
-  psql_super "$db" -c "ALTER ROLE pulse_gateway PASSWORD '$PG_GATEWAY_PASSWORD'" >/dev/null
+  if [ -z "$(psql_super postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'pulse_gateway'")" ]; then
+    psql_super postgres -c "CREATE ROLE pulse_gateway LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE" >/dev/null
+  fi
+  psql_super postgres -c "ALTER ROLE pulse_gateway PASSWORD '$PG_GATEWAY_PASSWORD'" >/dev/null
 }
 
 # --- InfluxDB ----------------------------------------------------------------------------------------------------
@@ -274,5 +277,5 @@ case "${1:-}" in
   start-influx) start_influx ;;
   stop-influx) stop_influx ;;
   env) print_env "${2:-dev}" ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
 esac

@@ -107,6 +107,12 @@ public final class Bench {
         results.put("settings", Map.of("connections", connections, "devices", devices, "heap", heap,
                 "seconds_per_phase", seconds, "telemetry_poll_interval", "1s", "alert_poll_interval", "5s",
                 "extra_environment", extraEnvironment, "skipped", skipped));
+        // The schema, as the migration Job would make it (a no-op when the tests have run on this stack).
+        PackagedPulse.MigrationRun migration = PackagedPulse.migrate("bench-migrate",
+                stack.get("PULSE_STACK_PG_SUPERUSER_URL"), "postgres", stack.get("PULSE_STACK_PG_SUPERUSER_PASSWORD"));
+        if (migration.exitCode() != 0) {
+            throw new IllegalStateException("schema migration failed:\n" + migration.log());
+        }
         closeBenchAlerts();
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));

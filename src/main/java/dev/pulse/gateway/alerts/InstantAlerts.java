@@ -19,7 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 import dev.pulse.gateway.cluster.PostgresBus;
 
 /**
- * Pushes alert changes as they happen: the trigger of {@code db/004_alert_notifications.sql} notifies the tenant id,
+ * Pushes alert changes as they happen: the trigger of {@code db/migration/V4__alert_notifications.sql} notifies the tenant id,
  * and this replica, if it has alert subscribers of that tenant, re-reads the tenant's list once (however many
  * subscribers) and pushes it to those whose list changed. Notifications that arrive during a re-read are folded into
  * one more re-read. After (re)connecting, every subscribed tenant is re-read, catching up on what was missed.

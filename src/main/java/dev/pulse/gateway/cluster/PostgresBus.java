@@ -33,7 +33,7 @@ public class PostgresBus {
 
     /** Events published on one replica, for the others. */
     public static final String EVENTS_CHANNEL = "pulse_events";
-    /** Alert changes, from the trigger in {@code db/004_alert_notifications.sql}; the payload is the tenant id. */
+    /** Alert changes, from the trigger in {@code db/migration/V4__alert_notifications.sql}; the payload is the tenant id. */
     public static final String ALERTS_CHANNEL = "pulse_alerts";
     /** NOTIFY payloads must be shorter than 8000 bytes. */
     public static final int MAX_PAYLOAD_BYTES = 7999;

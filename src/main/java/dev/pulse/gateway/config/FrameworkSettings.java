@@ -14,14 +14,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @Singleton
 public class FrameworkSettings {
 
-    private final String datasourceUrl;
+    private final Optional<String> datasourceUrl;
     private final Optional<String> datasourceUsername;
     private final Optional<String> datasourcePassword;
     private final int maxMessageBytes;
     private final int httpPort;
 
     public FrameworkSettings(
-            @ConfigProperty(name = "quarkus.datasource.reactive.url", defaultValue = "") String datasourceUrl,
+            // Optional so that the migration Job (QUARKUS_INIT_AND_EXIT, owner credentials only) starts without it.
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") Optional<String> datasourceUrl,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> datasourceUsername,
             @ConfigProperty(name = "quarkus.datasource.password") Optional<String> datasourcePassword,
             @ConfigProperty(name = "quarkus.websockets-next.server.max-message-size", defaultValue = "65536")
@@ -34,9 +35,11 @@ public class FrameworkSettings {
         this.httpPort = httpPort;
     }
 
-    /** {@code quarkus.datasource.reactive.url}. */
+    /** {@code quarkus.datasource.reactive.url}; the gateway cannot run without it. */
     public String datasourceUrl() {
-        return datasourceUrl;
+        return datasourceUrl.orElseThrow(() -> new IllegalStateException(
+                "quarkus.datasource.reactive.url (QUARKUS_DATASOURCE_REACTIVE_URL) is not set: Pulse needs the"
+                        + " PostgreSQL address, e.g. postgresql://db:5432/pulse"));
     }
 
     /** {@code quarkus.datasource.username}. */

@@ -18,9 +18,8 @@ import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.session.GatewaySession;
-import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.smallrye.mutiny.Uni;
 
@@ -28,17 +27,17 @@ import io.smallrye.mutiny.Uni;
  * Takes the gateway out of service on SIGTERM without a reconnect storm.
  *
  * <ol>
- * <li>On the signal, Quarkus turns readiness DOWN and waits {@code quarkus.shutdown.delay} so the load balancer stops
- * routing here. A JVM shutdown hook of Pulse's runs beside Quarkus's: from that moment new WebSockets are closed at
- * once with 1001 and a reconnect hint, so they go to another replica.</li>
- * <li>Shortly before the delay ends, the hook closes every client with 1001 and its own random reconnect delay in
- * the reason, so the remaining replicas do not all get the reconnects in the same instant, and waits for the close
+ * <li>On the signal, Quarkus turns readiness DOWN, fires {@link ShutdownDelayInitiatedEvent} and waits
+ * {@code quarkus.shutdown.delay} so the load balancer stops routing here. From that event on, new WebSockets are
+ * closed at once with 1001 and a reconnect hint, so they go to another replica.</li>
+ * <li>Shortly before the delay ends, every client is closed with 1001 and its own random reconnect delay in the
+ * reason, so the remaining replicas do not all get the reconnects in the same instant, and Pulse waits for the close
  * handshakes up to {@code pulse.shutdown.close-timeout}.</li>
  * </ol>
  * Why before the delay ends and not in a {@link ShutdownEvent} observer: once the delay is over Quarkus closes the
  * HTTP server, which closes every WebSocket with a bare 1001 and no reconnect hint, before shutdown observers run
- * (measured with the packaged application). Quarkus 3.27 has no application event for the start of the delay, hence
- * the hook. The observer remains for what the hook does not cover (launch modes without it, a zero delay).
+ * (measured with the packaged application). The observer remains for what the delay does not cover (a zero delay,
+ * launch modes without it).
  */
 @ApplicationScoped
 public class GracefulShutdown {
@@ -75,22 +74,21 @@ public class GracefulShutdown {
                 + ThreadLocalRandom.current().nextLong(jitterMillis)));
     }
 
-    void onStart(@Observes StartupEvent event) {
-        if (LaunchMode.current() == LaunchMode.NORMAL) {
-            Runtime.getRuntime().addShutdownHook(new Thread(this::startDraining, "pulse-drain"));
-        }
-    }
-
-    private void startDraining() {
+    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
         draining = true;
         LOG.infof("Shutdown requested: readiness is DOWN; refusing new connections; closing %d open ones in %d ms",
                 registry.connectionCount(), closeAfter.toMillis());
-        try {
-            Thread.sleep(closeAfter.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        closeAll();
+        // Quarkus waits for this observer before its delay starts: the closes happen on a thread of their own.
+        Thread closer = new Thread(() -> {
+            try {
+                Thread.sleep(closeAfter.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            closeAll();
+        }, "pulse-drain");
+        closer.setDaemon(true);
+        closer.start();
     }
 
     void onShutdown(@Observes @Priority(1) ShutdownEvent event) {

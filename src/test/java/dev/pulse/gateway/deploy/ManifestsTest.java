@@ -43,11 +43,14 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
 /**
  * Reads every manifest under {@code k8s/} into typed Kubernetes objects (the fabric8 model; any field the model does
@@ -72,7 +75,8 @@ class ManifestsTest {
             "PodDisruptionBudget", PodDisruptionBudget.class,
             "NetworkPolicy", NetworkPolicy.class,
             "ServiceMonitor", ServiceMonitor.class,
-            "PrometheusRule", io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class);
+            "PrometheusRule", io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class,
+            "Job", Job.class);
     /** Read by the container image's start script, not by Pulse. */
     private static final Set<String> IMAGE_VARIABLES = Set.of("JAVA_MAX_MEM_RATIO", "JAVA_OPTS_APPEND");
     private static final Set<String> HEALTH_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
@@ -81,6 +85,8 @@ class ManifestsTest {
     private static Deployment deployment;
     private static ConfigMap configMap;
     private static Secret secretExample;
+    private static Job migrationJob;
+    private static Secret migrationSecretExample;
 
     @BeforeAll
     static void read() throws IOException {
@@ -95,6 +101,8 @@ class ManifestsTest {
         deployment = (Deployment) manifests.get(K8S.resolve("base/deployment.yaml"));
         configMap = (ConfigMap) manifests.get(K8S.resolve("base/configmap.yaml"));
         secretExample = (Secret) manifests.get(K8S.resolve("base/secret.example.yaml"));
+        migrationJob = (Job) manifests.get(K8S.resolve("base/migration-job.yaml"));
+        migrationSecretExample = (Secret) manifests.get(K8S.resolve("base/migration-secret.example.yaml"));
     }
 
     @Test
@@ -109,14 +117,14 @@ class ManifestsTest {
         JsonNode base = YAML.readTree(K8S.resolve("base/kustomization.yaml").toFile());
         List<String> resources = new ArrayList<>();
         base.path("resources").forEach(r -> resources.add(r.asText()));
-        assertThat(resources).doesNotContain("secret.example.yaml");
+        assertThat(resources).noneMatch(resource -> resource.endsWith(".example.yaml"));
         for (String resource : resources) {
             assertThat(K8S.resolve("base").resolve(resource)).exists();
         }
-        // Every base manifest but the secret example is applied.
+        // Every base manifest but the secret examples is applied.
         try (Stream<Path> files = Files.list(K8S.resolve("base"))) {
             assertThat(files.map(f -> f.getFileName().toString())
-                    .filter(name -> !name.equals("kustomization.yaml") && !name.equals("secret.example.yaml")))
+                    .filter(name -> !name.equals("kustomization.yaml") && !name.endsWith(".example.yaml")))
                     .containsExactlyInAnyOrderElementsOf(resources);
         }
         String baseImage = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
@@ -149,9 +157,9 @@ class ManifestsTest {
                 .containsExactlyInAnyOrder("/q/health/live", "/q/health/ready", "/q/health/started");
         probes.forEach(ManifestsTest::assertProbeAnswers);
         assertThat(container.getPorts()).hasSize(2);
-        assertThat(containerPort("http")).isEqualTo(config().getValue("quarkus.http.port", Integer.class));
+        assertThat(containerPort("http")).isEqualTo(prodConfig().getValue("quarkus.http.port", Integer.class));
         assertThat(containerPort("management"))
-                .isEqualTo(config().getValue("quarkus.management.port", Integer.class));
+                .isEqualTo(prodConfig().getValue("quarkus.management.port", Integer.class));
         // Probes answer fast (readiness checks are bounded to 2 s); Kubernetes' 1 s default is too tight.
         assertThat(container.getLivenessProbe().getTimeoutSeconds()).isGreaterThanOrEqualTo(3);
         assertThat(container.getReadinessProbe().getTimeoutSeconds()).isGreaterThanOrEqualTo(3);
@@ -199,6 +207,39 @@ class ManifestsTest {
         assertThat(configMap.getData().get("MP_JWT_VERIFY_PUBLICKEY_LOCATION"))
                 .isEqualTo(mount + "/" + volume.getSecret().getItems().get(0).getPath());
         assertThat(secretExample.getStringData()).containsKey(volume.getSecret().getItems().get(0).getKey());
+    }
+
+    @Test
+    void theMigrationJobRunsTheSameImageInInitAndExitModeWithTheOwnersCredentialsOnly() {
+        var pod = migrationJob.getSpec().getTemplate().getSpec();
+        Container migrate = pod.getContainers().get(0);
+        assertThat(migrate.getImage()).isEqualTo(pulseContainer().getImage());
+        assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+        assertThat(pod.getSecurityContext()).isEqualTo(deployment.getSpec().getTemplate().getSpec()
+                .getSecurityContext());
+        assertThat(migrate.getSecurityContext()).isEqualTo(pulseContainer().getSecurityContext());
+        Map<String, EnvVar> env = new HashMap<>();
+        migrate.getEnv().forEach(variable -> env.put(variable.getName(), variable));
+        env.keySet().forEach(ManifestsTest::assertKnownVariable);
+        assertThat(env.get("QUARKUS_INIT_AND_EXIT").getValue()).isEqualTo("true");
+        assertThat(env.get("QUARKUS_FLYWAY_MIGRATIONS_MIGRATE_AT_START").getValue()).isEqualTo("true");
+        // The gateway itself never migrates, and the Job migrates the database the gateway reads.
+        assertThat(prodConfig().getOptionalValue("quarkus.flyway.migrations.migrate-at-start", Boolean.class))
+                .isNotEqualTo(java.util.Optional.of(true));
+        assertThat(env.get("QUARKUS_DATASOURCE_MIGRATIONS_JDBC_URL").getValue())
+                .isEqualTo("jdbc:" + configMap.getData().get("QUARKUS_DATASOURCE_REACTIVE_URL"));
+        // Owner credentials come from a Secret of their own, which the Deployment never references.
+        for (String variable : List.of("QUARKUS_DATASOURCE_MIGRATIONS_USERNAME", "QUARKUS_DATASOURCE_MIGRATIONS_PASSWORD")) {
+            var reference = env.get(variable).getValueFrom().getSecretKeyRef();
+            assertThat(reference.getName()).isEqualTo(migrationSecretExample.getMetadata().getName());
+            assertThat(migrationSecretExample.getStringData()).containsKey(reference.getKey());
+        }
+        assertThat(migrationSecretExample.getStringData().get("owner-username"))
+                .isNotEqualTo(configMap.getData().get("QUARKUS_DATASOURCE_USERNAME"));
+        assertThat(pulseContainer().getEnv()).noneMatch(variable -> variable.getValueFrom() != null
+                && migrationSecretExample.getMetadata().getName()
+                        .equals(variable.getValueFrom().getSecretKeyRef().getName()));
+        assertThat(migrationJob.getMetadata().getLabels()).containsEntry("app.kubernetes.io/component", "migration");
     }
 
     @Test
@@ -310,6 +351,16 @@ class ManifestsTest {
 
     private static Config config() {
         return ConfigProvider.getConfig();
+    }
+
+    /** The configuration as the deployed (prod-profile) application sees it; the test profile moves the ports. */
+    private static Config prodConfig() {
+        try {
+            return new SmallRyeConfigBuilder().withProfile("prod").withSources(new PropertiesConfigSource(
+                    ManifestsTest.class.getClassLoader().getResource("application.properties"), 250)).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static HasMetadata typed(Path file) {

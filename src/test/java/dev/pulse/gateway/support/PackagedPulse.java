@@ -1,6 +1,7 @@
 package dev.pulse.gateway.support;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -140,6 +141,41 @@ public final class PackagedPulse implements AutoCloseable {
             return pulse;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + command, e);
+        }
+    }
+
+    /** What a migration run printed and how it ended. */
+    public record MigrationRun(int exitCode, String log) {
+    }
+
+    /**
+     * Runs the schema migrations the way the Kubernetes migration Job does: the packaged application with
+     * {@code QUARKUS_INIT_AND_EXIT=true}, the migrations datasource's owner credentials and nothing else of the
+     * gateway's configuration (no other variable of this process is passed on), and waits for it to exit.
+     */
+    public static MigrationRun migrate(String name, String jdbcUrl, String username, String password) {
+        Path log = LocalStack.projectRoot().resolve("target/" + name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command(List.of())).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> environment = builder.environment();
+        environment.keySet().retainAll(List.of("PATH", "HOME", "LANG", "TMPDIR"));
+        environment.put("QUARKUS_INIT_AND_EXIT", "true");
+        environment.put("QUARKUS_FLYWAY_MIGRATIONS_MIGRATE_AT_START", "true");
+        environment.put("QUARKUS_DATASOURCE_MIGRATIONS_JDBC_URL", jdbcUrl);
+        environment.put("QUARKUS_DATASOURCE_MIGRATIONS_USERNAME", username);
+        environment.put("QUARKUS_DATASOURCE_MIGRATIONS_PASSWORD", password);
+        try {
+            Process process = builder.start();
+            if (!process.waitFor(2, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("the migration run did not exit within 2 minutes; see " + log);
+            }
+            return new MigrationRun(process.exitValue(), Files.readString(log));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

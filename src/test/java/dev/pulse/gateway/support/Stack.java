@@ -141,6 +141,21 @@ public final class Stack {
         }
     }
 
+    /** The JDBC address of another database on the test stack's PostgreSQL server. */
+    public static String jdbcUrl(String database) {
+        return PG_URL.substring(0, PG_URL.lastIndexOf('/') + 1) + database;
+    }
+
+    /** Runs SQL (one or several statements) in the named database as the stack's superuser. */
+    public static void executeIn(String database, String sql) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl(database), "postgres", PG_SUPERUSER_PASSWORD);
+                var statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Connection superuser() throws SQLException {
         return DriverManager.getConnection(PG_URL, "postgres", PG_SUPERUSER_PASSWORD);
     }

@@ -1,0 +1,20 @@
+-- V1, the reference alerts table for new installations. Alerts are written by other services; Pulse only reads
+-- them. Every migration is idempotent (IF NOT EXISTS, OR REPLACE): an installation that applied the pre-Flyway files by
+-- hand is baselined at version 0 and these run over it unchanged (see src/docs/deployment.md, "Schema migrations").
+CREATE TABLE IF NOT EXISTS alerts (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id   TEXT        NOT NULL,
+    device_id   TEXT        NOT NULL,
+    alert_type  TEXT        NOT NULL,
+    severity    TEXT        NOT NULL DEFAULT 'WARNING',
+    status      TEXT        NOT NULL DEFAULT 'OPEN' CHECK (status IN ('OPEN', 'ACKNOWLEDGED', 'CLOSED')),
+    summary     TEXT        NOT NULL DEFAULT '',
+    details     JSONB       NOT NULL DEFAULT '{}'::jsonb,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- The gateway's only query: one tenant's OPEN alerts, newest first.
+CREATE INDEX IF NOT EXISTS alerts_open_by_tenant
+    ON alerts (tenant_id, created_at DESC, id DESC)
+    WHERE status = 'OPEN';
