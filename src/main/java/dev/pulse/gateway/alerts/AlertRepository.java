@@ -1,5 +1,7 @@
 package dev.pulse.gateway.alerts;
 
+import java.time.Instant;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -48,8 +50,15 @@ public class AlertRepository {
         this.limit = config.alerts().limit();
     }
 
+    /**
+     * A tenant's open alerts as sent to clients, and the newest {@code created_at}/{@code updated_at} among them (null
+     * for an empty list): when the latest change that the list shows happened.
+     */
+    public record OpenAlerts(ArrayNode alerts, Instant newestChange) {
+    }
+
     /** The tenant's OPEN alerts, newest first, at most {@code pulse.alerts.limit}. */
-    public Uni<ArrayNode> openAlerts(String tenant) {
+    public Uni<OpenAlerts> openAlerts(String tenant) {
         return Uni.createFrom().deferred(() -> {
             metrics.sourceQuery(DataSource.POSTGRESQL);
             return pool.withTransaction(connection -> connection.preparedQuery(SET_TENANT).execute(Tuple.of(tenant))
@@ -58,9 +67,16 @@ public class AlertRepository {
         });
     }
 
-    private ArrayNode toJson(RowSet<Row> rows) {
+    private OpenAlerts toJson(RowSet<Row> rows) {
         ArrayNode alerts = mapper.createArrayNode();
+        Instant newestChange = null;
         for (Row row : rows) {
+            Instant created = row.getOffsetDateTime("created_at").toInstant();
+            Instant updated = row.getOffsetDateTime("updated_at").toInstant();
+            Instant changed = updated.isAfter(created) ? updated : created;
+            if (newestChange == null || changed.isAfter(newestChange)) {
+                newestChange = changed;
+            }
             ObjectNode alert = alerts.addObject();
             alert.put("id", row.getLong("id"));
             alert.put("device_id", row.getString("device_id"));
@@ -69,10 +85,10 @@ public class AlertRepository {
             alert.put("status", row.getString("status"));
             alert.put("summary", row.getString("summary"));
             alert.set("details", parseDetails(row.getString("details")));
-            alert.put("created_at", Timestamps.format(row.getOffsetDateTime("created_at").toInstant()));
-            alert.put("updated_at", Timestamps.format(row.getOffsetDateTime("updated_at").toInstant()));
+            alert.put("created_at", Timestamps.format(created));
+            alert.put("updated_at", Timestamps.format(updated));
         }
-        return alerts;
+        return new OpenAlerts(alerts, newestChange);
     }
 
     private com.fasterxml.jackson.databind.JsonNode parseDetails(String json) {

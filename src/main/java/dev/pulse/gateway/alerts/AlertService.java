@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.observability.DataSource;
@@ -103,14 +102,16 @@ public class AlertService {
     /** Reads the list and publishes it to the tenant's feed as it is when the answer arrives (it may be a new one). */
     private Uni<Void> read(String tenant) {
         return repository.openAlerts(tenant)
-                .invoke(alerts -> publish(tenant, alerts))
+                .invoke(open -> publish(tenant, open))
                 .replaceWithVoid();
     }
 
-    private void publish(String tenant, ArrayNode alerts) {
-        OutboundMessage list = messages.alerts(alerts);
+    private void publish(String tenant, AlertRepository.OpenAlerts open) {
+        OutboundMessage list = messages.alerts(open.alerts());
         firstReads.record(tenant, LIST, list);
-        watchers.alertFeed(tenant).ifPresent(feed -> feed.publish(list, delivery::send));
+        watchers.alertFeed(tenant).ifPresent(feed -> feed.publish(
+                feed.advanceNewestChange(open.newestChange()) ? list.withOrigin(open.newestChange()) : list,
+                delivery::send));
     }
 
     private void readFirst(String tenant, Set<String> ignored) {

@@ -81,6 +81,9 @@ public class Delivery {
                     outbox.writeFinished(message.bytes());
                     session.countSent();
                     metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
+                    if (message.originMillis() != 0) {
+                        measureDelay(message);
+                    }
                     flushConflated(session, outbox);
                 },
                 failure -> {
@@ -88,6 +91,19 @@ public class Delivery {
                     metrics.sendFailure();
                     LOG.debugf("Send to %s failed: %s", session, failure.toString());
                 });
+    }
+
+    /** A live push's delay from what it carries (an event, an alert change, a point) to its write. */
+    private void measureDelay(OutboundMessage message) {
+        long delay = System.currentTimeMillis() - message.originMillis();
+        switch (message.kind()) {
+            case EVENT -> metrics.eventDelivered(delay);
+            case ALERTS -> metrics.alertsDelivered(delay);
+            case TELEMETRY -> metrics.pointDelivered(delay);
+            default -> {
+                // Replies, errors and status messages answer the client or the moment; they have no origin.
+            }
+        }
     }
 
     /** Sends the telemetry held back while the client was behind, now that it reads again. */

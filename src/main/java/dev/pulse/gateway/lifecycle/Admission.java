@@ -130,9 +130,10 @@ public class Admission {
         }
         lifetime.watch(session);
         metrics.connectionOpened(endpoint, principal.tenant());
+        // No subject: it identifies a person. The connection id ties the lines of a connection together.
         ConnectionLog.with(session.id(), principal.tenant(), endpoint, () -> LOG.infof(
-                "Connection opened id=%s tenant=%s subject=%s role=%s endpoint=%s", session.id(), principal.tenant(),
-                principal.subject(), principal.role(), endpoint));
+                "Connection opened id=%s tenant=%s role=%s endpoint=%s", session.id(), principal.tenant(),
+                principal.role(), endpoint));
         // First message on every connection: the client learns its id and limits without asking.
         delivery.send(session, messages.connected(session.id(), principal.tenant(), clock.instant(), announcedLimits));
         return Optional.of(session);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -40,6 +41,9 @@ public class GatewayMetrics {
     private final Counter bytesSent;
     private final Counter sendFailures;
     private final DistributionSummary broadcastRecipients;
+    private final Timer eventDelay;
+    private final Timer alertDelay;
+    private final Timer pointAge;
     private final Map<DataSource, AtomicLong> lastPollSuccess = new EnumMap<>(DataSource.class);
     /**
      * Micrometer holds a gauge's state object weakly: a lambda or method reference held nowhere else is collected at
@@ -56,6 +60,13 @@ public class GatewayMetrics {
                 .description("Messages that could not be written to a connection").register(registry);
         this.broadcastRecipients = DistributionSummary.builder("pulse.broadcast.recipients")
                 .description("Local connections one broadcast reached").register(registry);
+        this.eventDelay = histogram(Timer.builder("pulse.delivery.delay").tag("type", "event").description("Time from"
+                + " an event's publication (on the replica that accepted it) to its write to a client"), DELAY_BUCKETS);
+        this.alertDelay = histogram(Timer.builder("pulse.delivery.delay").tag("type", "alerts").description("Time from"
+                + " an alert change to the write of the list that shows it to a subscriber"), DELAY_BUCKETS);
+        this.pointAge = histogram(Timer.builder("pulse.telemetry.point.age").description("Age of a telemetry point"
+                + " when it is written to a subscriber (device-to-client freshness, poll interval included)"),
+                POINT_AGE_BUCKETS);
         long now = System.nanoTime();
         for (DataSource source : DataSource.values()) {
             AtomicLong last = new AtomicLong(now);
@@ -64,6 +75,41 @@ public class GatewayMetrics {
                     + " start)", Tags.of("source", source.label()), () -> (System.nanoTime() - last.get()) / 1e9,
                     "seconds");
         }
+    }
+
+    /** Histogram buckets of the delivery delays: from 5 ms (same-replica fan-out) to a minute (a backlog). */
+    private static final Duration[] DELAY_BUCKETS = durations(5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000,
+            10_000, 30_000, 60_000);
+    /** Histogram buckets of telemetry point age: poll intervals are seconds, devices report every few seconds. */
+    private static final Duration[] POINT_AGE_BUCKETS = durations(500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000,
+            120_000, 300_000);
+
+    private static Duration[] durations(long... millis) {
+        return java.util.Arrays.stream(millis).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
+    }
+
+    /** A timer exported as a Prometheus histogram with these buckets, so dashboards can compute quantiles. */
+    private Timer histogram(Timer.Builder timer, Duration[] buckets) {
+        return timer.serviceLevelObjectives(buckets).minimumExpectedValue(buckets[0])
+                .maximumExpectedValue(buckets[buckets.length - 1]).register(registry);
+    }
+
+    /**
+     * An event written to a client, {@code delayMillis} after its publication. Clocks of other replicas and of the
+     * database may run a little ahead: a negative delay counts as 0 (here and below).
+     */
+    public void eventDelivered(long delayMillis) {
+        eventDelay.record(Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+    }
+
+    /** An alert list written to a subscriber, {@code delayMillis} after the newest alert change it shows. */
+    public void alertsDelivered(long delayMillis) {
+        alertDelay.record(Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+    }
+
+    /** A telemetry point written to a subscriber, {@code ageMillis} after its time. */
+    public void pointDelivered(long ageMillis) {
+        pointAge.record(Math.max(0, ageMillis), TimeUnit.MILLISECONDS);
     }
 
     /**

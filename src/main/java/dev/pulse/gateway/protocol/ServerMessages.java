@@ -165,7 +165,7 @@ public class ServerMessages {
         ObjectNode data = root.putObject("data");
         data.put("timestamp", Timestamps.format(timestamp));
         data.set("metrics", metrics);
-        return OutboundMessage.conflatable(Kind.TELEMETRY, text(root), deviceId);
+        return OutboundMessage.conflatable(Kind.TELEMETRY, text(root), deviceId).withOrigin(timestamp);
     }
 
     /** {@code {"type":"alerts","alerts":[...]}}. */
@@ -187,7 +187,7 @@ public class ServerMessages {
         if (room != null) {
             root.put("room", room);
         }
-        return write(Kind.EVENT, root);
+        return write(Kind.EVENT, root).withOrigin(timestamp);
     }
 
     private ObjectNode seedReply(String type, String message) {

@@ -1,5 +1,7 @@
 package dev.pulse.gateway.registry;
 
+import java.time.Instant;
+
 import dev.pulse.gateway.protocol.OutboundMessage;
 
 /**
@@ -11,8 +13,27 @@ public final class AlertFeed extends Feed<OutboundMessage> {
 
     private static final OutboundMessage NOTHING_SENT = OutboundMessage.of(OutboundMessage.Kind.ALERTS, "");
 
+    /** The newest alert change seen in a list of this tenant; null before the first list. */
+    private Instant newestChange;
+
     AlertFeed(String tenant) {
         super(tenant, NOTHING_SENT);
+    }
+
+    /**
+     * Records the newest change a list just read shows; true when it is newer than any list of this feed showed before,
+     * i.e. the list carries an alert raised or updated since (its delay to the clients is worth measuring). False for
+     * the first list and for lists that only lost alerts: a closed alert leaves the list with no time of its own.
+     */
+    public synchronized boolean advanceNewestChange(Instant change) {
+        if (change == null) {
+            return false;
+        }
+        boolean advanced = newestChange != null && change.isAfter(newestChange);
+        if (newestChange == null || change.isAfter(newestChange)) {
+            newestChange = change;
+        }
+        return advanced;
     }
 
     @Override

@@ -98,7 +98,8 @@ public abstract class Feed<V> {
             if (!isNewFor(lastSent, value)) {
                 return lastSent;
             }
-            send.accept(s, message(value));
+            // The first value a subscriber gets is a snapshot of the current state, not a change that travelled.
+            send.accept(s, lastSent == nothingSent ? message(value).withoutOrigin() : message(value));
             return value;
         });
     }

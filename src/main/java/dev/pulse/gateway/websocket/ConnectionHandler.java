@@ -157,8 +157,7 @@ public class ConnectionHandler {
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
             metrics.connectionClosed(CloseCodes.metricLabel(code), session.tenant());
             ConnectionLog.with(session.id(), session.tenant(), session.endpoint(), () -> LOG.infof(
-                    "Connection closed id=%s tenant=%s subject=%s code=%d", session.id(), session.tenant(),
-                    session.principal().subject(), code));
+                    "Connection closed id=%s tenant=%s code=%d", session.id(), session.tenant(), code));
         });
     }
 

@@ -113,6 +113,8 @@ class DocsTest {
         emitted.put("pulse_cluster_events_total", literals(code, "metrics\\.relayed\\(\"([a-z_]+)\""));
         emitted.put("pulse_cluster_rejected_total", labels(Arrays.stream(EnvelopeSeal.Verdict.values())
                 .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label)));
+        emitted.put("pulse_delivery_delay_seconds",
+                literals(code, "Timer\\.builder\\(\"pulse\\.delivery\\.delay\"\\)\\.tag\\(\"type\", \"([a-z]+)\""));
         emitted.put("pulse_cluster_alert_notifications_total",
                 literals(code, "metrics\\.alertNotification\\(\"([a-z_]+)\""));
         assertThat(documented).isEqualTo(emitted);
