@@ -2,6 +2,7 @@ package dev.pulse.gateway.cluster;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -80,6 +81,8 @@ public class EventRelay {
         this.metrics = metrics;
         this.mapper = mapper;
         this.config = config.cluster();
+        metrics.declareRelayRejectionReasons(Arrays.stream(EnvelopeSeal.Verdict.values())
+                .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label).toList());
     }
 
     @PostConstruct

@@ -1,17 +1,20 @@
 package dev.pulse.gateway.lifecycle;
 
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.FrameworkSettings;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.observability.Endpoint;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.Identifiers;
@@ -22,6 +25,7 @@ import dev.pulse.gateway.security.GatewayPrincipal;
 import dev.pulse.gateway.security.HandshakeTokens;
 import dev.pulse.gateway.security.TokenVerifier;
 import dev.pulse.gateway.session.GatewaySession;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -68,6 +72,12 @@ public class Admission {
         announced.put("rooms_per_connection", limits.roomsPerConnection());
         announced.put("event_types_per_connection", limits.eventTypesPerConnection());
         this.announcedLimits = Map.copyOf(announced);
+    }
+
+    /** The opened and closed series of every endpoint and close code exist from the start, at 0. */
+    void declareSeries(@Observes StartupEvent event) {
+        metrics.declareConnectionSeries(Arrays.stream(Endpoint.values()).map(Endpoint::label).toList(),
+                CloseCodes.metricLabels());
     }
 
     /**

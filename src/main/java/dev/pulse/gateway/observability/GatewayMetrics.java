@@ -67,6 +67,7 @@ public class GatewayMetrics {
         this.pointAge = histogram(Timer.builder("pulse.telemetry.point.age").description("Age of a telemetry point"
                 + " when it is written to a subscriber (device-to-client freshness, poll interval included)"),
                 POINT_AGE_BUCKETS);
+        declareBoundedSeries();
         long now = System.nanoTime();
         for (DataSource source : DataSource.values()) {
             AtomicLong last = new AtomicLong(now);
@@ -75,6 +76,62 @@ public class GatewayMetrics {
                     + " start)", Tags.of("source", source.label()), () -> (System.nanoTime() - last.get()) / 1e9,
                     "seconds");
         }
+    }
+
+    /**
+     * Registers every series whose label values are known up front, at 0. A counter that appears only at its first
+     * increment hides that increment from {@code rate()} and {@code increase()} (there is no earlier sample), and an
+     * alert rule over a series that does not exist yet cannot fire. Series with a tenant label come as tenants do.
+     */
+    private void declareBoundedSeries() {
+        for (String limit : List.of("connect_rate", "tenant", "subject", "draining")) {
+            refusedCounter(limit);
+        }
+        for (String reason : List.of("missing_token", "invalid_token", "no_tenant", "role")) {
+            authFailureCounter(reason);
+        }
+        for (String reason : List.of("ping_timeout", "idle")) {
+            keepaliveCounter(reason);
+        }
+        for (int code : new int[] { 1002, 1007, 1009 }) {
+            frameViolationCounter(code);
+        }
+        for (String outcome : List.of("sent", "received", "failed", "rejected", "lost")) {
+            relayCounter(outcome);
+        }
+        for (String outcome : List.of("refreshed", "ignored")) {
+            alertNotificationCounter(outcome);
+        }
+        for (DataSource source : DataSource.values()) {
+            queryCounter(source);
+            pollCycleCounter(source);
+            pollDurationTimer(source);
+            pollFailureCounter(source);
+        }
+        conflatedCounter();
+        slowConsumersCounter();
+        rateLimitedCounter();
+        if (!tenantLabels) {
+            for (String outcome : List.of("accepted", "invalid", "unauthorized", "forbidden", "unavailable")) {
+                broadcastRequestCounter(outcome, null);
+            }
+        }
+    }
+
+    /**
+     * Registers {@code pulse_connections_opened_total} and {@code pulse_connections_closed_total} at 0 for every
+     * endpoint and close-code label (these carry a tenant label when tenant labels are on, and then come as tenants do).
+     */
+    public void declareConnectionSeries(Iterable<String> endpoints, Iterable<String> closeCodes) {
+        if (!tenantLabels) {
+            endpoints.forEach(endpoint -> openedCounter(endpoint, null));
+            closeCodes.forEach(code -> closedCounter(code, null));
+        }
+    }
+
+    /** Registers {@code pulse_cluster_rejected_total} at 0 for every reason the seal check can give. */
+    public void declareRelayRejectionReasons(Iterable<String> reasons) {
+        reasons.forEach(this::relayRejectedCounter);
     }
 
     /** Histogram buckets of the delivery delays: from 5 ms (same-replica fan-out) to a minute (a backlog). */
@@ -143,19 +200,31 @@ public class GatewayMetrics {
     }
 
     public void connectionOpened(String endpoint, String tenant) {
-        Counter.builder("pulse.connections.opened").tag("endpoint", endpoint).tags(tenant(tenant))
-                .description("Connections authenticated and registered").register(registry).increment();
+        openedCounter(endpoint, tenant).increment();
+    }
+
+    private Counter openedCounter(String endpoint, String tenant) {
+        return Counter.builder("pulse.connections.opened").tag("endpoint", endpoint).tags(tenant(tenant))
+                .description("Connections authenticated and registered").register(registry);
     }
 
     /** {@code code}: one of the close codes Pulse defines, or {@code client} for any other a client sends. */
     public void connectionClosed(String code, String tenant) {
-        Counter.builder("pulse.connections.closed").tag("code", code).tags(tenant(tenant))
-                .description("Registered connections that ended, by close code").register(registry).increment();
+        closedCounter(code, tenant).increment();
+    }
+
+    private Counter closedCounter(String code, String tenant) {
+        return Counter.builder("pulse.connections.closed").tag("code", code).tags(tenant(tenant))
+                .description("Registered connections that ended, by close code").register(registry);
     }
 
     public void authFailure(String reason) {
-        Counter.builder("pulse.auth.failures").tag("reason", reason)
-                .description("Connections rejected at authentication, by reason").register(registry).increment();
+        authFailureCounter(reason).increment();
+    }
+
+    private Counter authFailureCounter(String reason) {
+        return Counter.builder("pulse.auth.failures").tag("reason", reason)
+                .description("Connections rejected at authentication, by reason").register(registry);
     }
 
     /** One frame received, by what it asked for ({@code subscribe}, {@code ping}, ..., {@code invalid}). */
@@ -185,48 +254,74 @@ public class GatewayMetrics {
 
     /** A telemetry message held back (and possibly replaced by a newer one) for a client that reads too slowly. */
     public void conflated() {
-        Counter.builder("pulse.telemetry.conflated")
+        conflatedCounter().increment();
+    }
+
+    private Counter conflatedCounter() {
+        return Counter.builder("pulse.telemetry.conflated")
                 .description("Telemetry messages held back for slow readers (newest per device kept)")
-                .register(registry).increment();
+                .register(registry);
     }
 
     /** A connection closed because it did not read its messages (4009). */
     public void slowConsumerClosed() {
-        Counter.builder("pulse.slow.consumers.closed")
-                .description("Connections closed because they did not read their messages").register(registry)
-                .increment();
+        slowConsumersCounter().increment();
+    }
+
+    private Counter slowConsumersCounter() {
+        return Counter.builder("pulse.slow.consumers.closed")
+                .description("Connections closed because they did not read their messages").register(registry);
     }
 
     /** A connection closed by the keepalive sweep: {@code ping_timeout} or {@code idle}. */
     public void keepaliveClosed(String reason) {
-        Counter.builder("pulse.keepalive.closed").tag("reason", reason)
-                .description("Connections closed for a missing pong or idleness, by reason").register(registry)
-                .increment();
+        keepaliveCounter(reason).increment();
+    }
+
+    private Counter keepaliveCounter(String reason) {
+        return Counter.builder("pulse.keepalive.closed").tag("reason", reason)
+                .description("Connections closed for a missing pong or idleness, by reason").register(registry);
     }
 
     /** A connection closed for a frame that broke the protocol or the size limit, by close code (1002, 1007, 1009). */
     public void frameViolation(int closeCode) {
-        Counter.builder("pulse.frames.rejected").tag("code", Integer.toString(closeCode))
+        frameViolationCounter(closeCode).increment();
+    }
+
+    private Counter frameViolationCounter(int closeCode) {
+        return Counter.builder("pulse.frames.rejected").tag("code", Integer.toString(closeCode))
                 .description("Connections closed for an oversized or malformed frame, by close code")
-                .register(registry).increment();
+                .register(registry);
     }
 
     /** A frame refused by the per-connection rate limit. */
     public void rateLimited() {
-        Counter.builder("pulse.rate.limited").description("Frames refused by the per-connection rate limit")
-                .register(registry).increment();
+        rateLimitedCounter().increment();
+    }
+
+    private Counter rateLimitedCounter() {
+        return Counter.builder("pulse.rate.limited").description("Frames refused by the per-connection rate limit")
+                .register(registry);
     }
 
     /** A connection refused: {@code connect_rate}, {@code tenant}, {@code subject}, or {@code draining} at shutdown. */
     public void connectionRefused(String limit) {
-        Counter.builder("pulse.connections.refused").tag("limit", limit)
-                .description("Connections refused by a limit, by limit").register(registry).increment();
+        refusedCounter(limit).increment();
+    }
+
+    private Counter refusedCounter(String limit) {
+        return Counter.builder("pulse.connections.refused").tag("limit", limit)
+                .description("Connections refused by a limit, by limit").register(registry);
     }
 
     /** One {@code POST /ws/broadcast}: {@code accepted}, {@code invalid}, {@code unauthorized} or {@code forbidden}. */
     public void broadcastRequest(String outcome, String tenant) {
-        Counter.builder("pulse.broadcast.requests").tag("outcome", outcome).tags(tenant(tenant))
-                .description("Broadcast requests, by outcome").register(registry).increment();
+        broadcastRequestCounter(outcome, tenant).increment();
+    }
+
+    private Counter broadcastRequestCounter(String outcome, String tenant) {
+        return Counter.builder("pulse.broadcast.requests").tag("outcome", outcome).tags(tenant(tenant))
+                .description("Broadcast requests, by outcome").register(registry);
     }
 
     /** One published event and how many local connections it reached. */
@@ -236,44 +331,71 @@ public class GatewayMetrics {
 
     /** One query sent to a source (one InfluxQL request, one PostgreSQL transaction). */
     public void sourceQuery(DataSource source) {
-        Counter.builder("pulse.source.queries").tag("source", source.label())
-                .description("Queries sent to a data source").register(registry).increment();
+        queryCounter(source).increment();
+    }
+
+    private Counter queryCounter(DataSource source) {
+        return Counter.builder("pulse.source.queries").tag("source", source.label())
+                .description("Queries sent to a data source").register(registry);
     }
 
     /** One completed poll cycle of a source; a cycle without failures also resets the last-success age. */
     public void pollCycle(DataSource source, Duration duration, boolean succeeded) {
-        Counter.builder("pulse.poll.cycles").tag("source", source.label())
-                .description("Completed poll cycles").register(registry).increment();
-        Timer.builder("pulse.poll.duration").tag("source", source.label())
-                .description("Time one poll cycle took").register(registry).record(duration);
+        pollCycleCounter(source).increment();
+        pollDurationTimer(source).record(duration);
         if (succeeded) {
             lastPollSuccess.get(source).set(System.nanoTime());
         }
     }
 
+    private Counter pollCycleCounter(DataSource source) {
+        return Counter.builder("pulse.poll.cycles").tag("source", source.label())
+                .description("Completed poll cycles").register(registry);
+    }
+
+    private Timer pollDurationTimer(DataSource source) {
+        return Timer.builder("pulse.poll.duration").tag("source", source.label())
+                .description("Time one poll cycle took").register(registry);
+    }
+
     public void pollFailure(DataSource source) {
-        Counter.builder("pulse.poll.failures").tag("source", source.label())
-                .description("Source reads that failed").register(registry).increment();
+        pollFailureCounter(source).increment();
+    }
+
+    private Counter pollFailureCounter(DataSource source) {
+        return Counter.builder("pulse.poll.failures").tag("source", source.label())
+                .description("Source reads that failed").register(registry);
     }
 
     /** An event relayed between replicas: {@code sent}, {@code received}, {@code failed} (not relayed), {@code rejected}. */
     public void relayed(String outcome) {
-        Counter.builder("pulse.cluster.events").tag("outcome", outcome)
-                .description("Events relayed between replicas through PostgreSQL, by outcome").register(registry)
-                .increment();
+        relayCounter(outcome).increment();
+    }
+
+    private Counter relayCounter(String outcome) {
+        return Counter.builder("pulse.cluster.events").tag("outcome", outcome)
+                .description("Events relayed between replicas through PostgreSQL, by outcome").register(registry);
     }
 
     /** An alert change notified by PostgreSQL: {@code refreshed} (a tenant this replica serves) or {@code ignored}. */
     public void alertNotification(String outcome) {
-        Counter.builder("pulse.cluster.alert.notifications").tag("outcome", outcome)
-                .description("Alert change notifications from PostgreSQL, by outcome").register(registry).increment();
+        alertNotificationCounter(outcome).increment();
+    }
+
+    private Counter alertNotificationCounter(String outcome) {
+        return Counter.builder("pulse.cluster.alert.notifications").tag("outcome", outcome)
+                .description("Alert change notifications from PostgreSQL, by outcome").register(registry);
     }
 
     /** A relayed notification that was not delivered, by why: {@code unsigned}, {@code forged}, {@code stale}, ... */
     public void relayRejected(String reason) {
-        Counter.builder("pulse.cluster.rejected").tag("reason", reason)
+        relayRejectedCounter(reason).increment();
+    }
+
+    private Counter relayRejectedCounter(String reason) {
+        return Counter.builder("pulse.cluster.rejected").tag("reason", reason)
                 .description("Notifications on the events channel rejected by the seal check, by reason")
-                .register(registry).increment();
+                .register(registry);
     }
 
     /** 1 while this replica listens to PostgreSQL notifications (or the cluster relay is off), 0 otherwise. */

@@ -124,9 +124,14 @@ class ManifestsTest {
         // Every base manifest but the secret examples is applied.
         try (Stream<Path> files = Files.list(K8S.resolve("base"))) {
             assertThat(files.map(f -> f.getFileName().toString())
-                    .filter(name -> !name.equals("kustomization.yaml") && !name.endsWith(".example.yaml")))
+                    .filter(name -> name.endsWith(".yaml") && !name.equals("kustomization.yaml")
+                            && !name.endsWith(".example.yaml")))
                     .containsExactlyInAnyOrderElementsOf(resources);
         }
+        // The Grafana dashboard ships as a generated ConfigMap of the JSON beside it (PrometheusIT evaluates its queries).
+        JsonNode dashboard = base.path("configMapGenerator").get(0);
+        assertThat(dashboard.path("options").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(K8S.resolve("base").resolve(dashboard.path("files").get(0).asText())).exists();
         String baseImage = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
         for (String overlay : List.of("jvm", "native")) {
             Path dir = K8S.resolve("overlays").resolve(overlay);

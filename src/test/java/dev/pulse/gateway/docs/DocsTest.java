@@ -72,6 +72,34 @@ class DocsTest {
     }
 
     @Test
+    void theReadmeListsTheDashboardsPanelsAndTheAlertRulesAsTheyAre() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        Map<String, List<String>> documented = new LinkedHashMap<>();
+        for (String row : tableRows(readme, "| row | panels")) {
+            List<String> cells = cells(row);
+            documented.put(cells.get(0), List.of(cells.get(1).split(", ")));
+        }
+        Map<String, List<String>> dashboard = new LinkedHashMap<>();
+        List<String> current = null;
+        for (var panel : new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(ROOT.resolve("k8s/base/pulse-dashboard.json").toFile()).path("panels")) {
+            if (panel.path("type").asText().equals("row")) {
+                current = new ArrayList<>();
+                dashboard.put(panel.path("title").asText(), current);
+            } else {
+                current.add(panel.path("title").asText());
+            }
+        }
+        assertThat(documented).isEqualTo(dashboard);
+
+        Set<String> alerts = literals(Files.readString(ROOT.resolve("src/main/prometheus/pulse-rules.yml")),
+                "- alert: (\\w+)");
+        Set<String> listed = literals(readme.substring(readme.indexOf("**Alert rules**"),
+                readme.indexOf("## The manual")), "`(Pulse\\w+)`");
+        assertThat(listed).isEqualTo(alerts);
+    }
+
+    @Test
     void theLabelValuesOfTheMetricsTableAreTheOnesTheCodeEmits() throws IOException {
         Map<String, Set<String>> documented = new TreeMap<>();
         for (String row : tableRows(Files.readString(DOCS.resolve("operations.md")), "| metric | type")) {
