@@ -149,7 +149,11 @@ public class Admission {
         return Optional.of(session);
     }
 
-    private static void refuse(WebSocketConnection connection, CloseReason reason) {
+    /** Closes a connection that is not admitted; a close that names a reconnect delay is preceded by its hint. */
+    private void refuse(WebSocketConnection connection, CloseReason reason) {
+        CloseCodes.retryAfterMillis(reason).ifPresent(millis -> connection
+                .sendText(messages.reconnect(reason, millis).text()).onFailure().recoverWithNull().await()
+                .indefinitely());
         connection.close(reason).onFailure().recoverWithNull().await().indefinitely();
     }
 }

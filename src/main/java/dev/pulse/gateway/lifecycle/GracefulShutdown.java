@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.protocol.CloseCodes;
+import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.session.GatewaySession;
 import io.quarkus.runtime.ShutdownEvent;
@@ -47,14 +48,16 @@ public class GracefulShutdown {
     private static final long MIN_RECONNECT_MILLIS = 500;
 
     private final ConnectionRegistry registry;
+    private final ServerMessages messages;
     private final long jitterMillis;
     private final Duration closeTimeout;
     private final Duration closeAfter;
     private volatile boolean draining;
 
-    public GracefulShutdown(ConnectionRegistry registry, PulseConfig config,
+    public GracefulShutdown(ConnectionRegistry registry, ServerMessages messages, PulseConfig config,
             @ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> shutdownDelay) {
         this.registry = registry;
+        this.messages = messages;
         Duration delay = shutdownDelay.orElse(Duration.ZERO);
         // Half a second before the delay ends (half the delay if it is shorter), so the closes are out before the
         // HTTP server stops.
@@ -105,7 +108,10 @@ public class GracefulShutdown {
         List<Uni<Void>> closes = new ArrayList<>(sessions.size());
         for (GatewaySession session : sessions) {
             if (!session.connection().isClosed()) {
-                closes.add(session.connection().close(closeReason()).onFailure().recoverWithNull());
+                CloseReason reason = closeReason();
+                String hint = messages.reconnect(reason, CloseCodes.retryAfterMillis(reason).orElse(0)).text();
+                closes.add(session.connection().sendText(hint).onFailure().recoverWithNull()
+                        .chain(() -> session.connection().close(reason)).onFailure().recoverWithNull());
             }
         }
         if (closes.isEmpty()) {

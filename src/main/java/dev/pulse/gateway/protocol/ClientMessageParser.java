@@ -47,6 +47,10 @@ public class ClientMessageParser {
         }
         String action = text(root, "action");
         String type = text(root, "type");
+        if ("action".equals(action) || (action == null && "action".equals(type))) {
+            throw new ProtocolException(ErrorCode.CLIENT_ACTIONS_DISABLED, "Clients cannot publish through Pulse:"
+                    + " a backend publishes with POST /ws/broadcast and a publisher token");
+        }
         if (action == null) {
             if (type == null || !TYPE_FORM_ACTIONS.contains(type)) {
                 throw new ProtocolException(ErrorCode.MISSING_ACTION, "Message needs an \"action\" string");

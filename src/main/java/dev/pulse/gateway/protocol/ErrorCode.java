@@ -28,6 +28,12 @@ public enum ErrorCode {
     TOO_MANY_EVENT_TYPES("too_many_event_types"),
     /** A refresh carried no token, or one that failed verification; the current token stays in force. */
     INVALID_TOKEN("invalid_token"),
+    /**
+     * A client action ({@code {"type":"action","data":{...}}} of the per-item endpoint design, or
+     * {@code "action":"action"}): clients do not publish through Pulse; their backends do, with
+     * {@code POST /ws/broadcast}, which checks a publisher role.
+     */
+    CLIENT_ACTIONS_DISABLED("client_actions_disabled"),
     /** Binary frames carry nothing Pulse understands; the protocol is JSON text frames. */
     BINARY_NOT_SUPPORTED("binary_not_supported"),
     /** Pulse failed to handle a valid request; the request can be retried. */

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.pulse.gateway.protocol.OutboundMessage.Kind;
+import io.quarkus.websockets.next.CloseReason;
 
 /**
  * Writes every server-to-client message. Each method returns the finished frame, so a message that goes to many
@@ -147,6 +148,19 @@ public class ServerMessages {
         root.put("source", source);
         root.put("status", available ? "available" : "unavailable");
         root.put("timestamp", Timestamps.format(now));
+        return write(Kind.STATUS, root);
+    }
+
+    /**
+     * {@code {"type":"reconnect","code":1001,"reason":"...","retry_after_ms":4210}}: sent just before a close that
+     * asks the client to come back after a delay, so clients need not parse the close reason.
+     */
+    public OutboundMessage reconnect(CloseReason close, long retryAfterMillis) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("type", "reconnect");
+        root.put("code", close.getCode());
+        root.put("reason", close.getMessage());
+        root.put("retry_after_ms", retryAfterMillis);
         return write(Kind.STATUS, root);
     }
 

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Tokens;
@@ -59,11 +61,15 @@ class GracefulShutdownIT {
 
             Set<Long> hints = new HashSet<>();
             for (WsClient client : clients) {
+                JsonNode reconnect = client.awaitType("reconnect");
                 WsClient.Close close = client.awaitClose();
+                assertThat(reconnect.path("code").asInt()).isEqualTo(1001);
+                assertThat(reconnect.path("reason").asText()).isEqualTo(close.reason());
                 assertThat(close.code()).isEqualTo(1001);
                 Matcher hint = HINT.matcher(close.reason());
                 assertThat(hint.matches()).as(close.reason()).isTrue();
                 long millis = Long.parseLong(hint.group(1));
+                assertThat(reconnect.path("retry_after_ms").asLong()).isEqualTo(millis);
                 assertThat(millis).isBetween(500L, 10_500L);
                 hints.add(millis);
             }

@@ -76,6 +76,10 @@ class OriginAndConnectRateTest extends QuietRegistryTest {
                     WsClient.Close close = client.awaitClose();
                     assertThat(close.code()).isEqualTo(1013);
                     assertThat(close.reason()).matches("Try again later; reconnect in \\d+ ms");
+                    // The same delay, machine-readable, just before the close.
+                    var hint = client.awaitType("reconnect");
+                    assertThat(hint.path("code").asInt()).isEqualTo(1013);
+                    assertThat(close.reason()).endsWith("in " + hint.path("retry_after_ms").asLong() + " ms");
                     refused++;
                 } else {
                     assertThat(client.send(Frames.ping()).awaitType("pong")).isNotNull();

@@ -41,6 +41,8 @@ public final class WsClient implements AutoCloseable {
      * reading "the next message" after a request get the reply, as before the event existed.
      */
     private final CompletableFuture<JsonNode> connected = new CompletableFuture<>();
+    /** Received messages that do not match the protocol contract (asyncapi.yaml); any one fails the test. */
+    private final java.util.Queue<String> contractViolations = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final WebSocket socket;
 
     private WsClient(URI uri, Map<String, String> headers, List<String> subprotocols) {
@@ -102,6 +104,7 @@ public final class WsClient implements AutoCloseable {
 
     /** {@link #await(Predicate)} with its own deadline, for pushes that follow something slow (a server restart). */
     public JsonNode await(Predicate<JsonNode> condition, Duration timeout) {
+        assertContract();
         for (Iterator<JsonNode> it = backlog.iterator(); it.hasNext();) {
             JsonNode message = it.next();
             if (condition.test(message)) {
@@ -190,6 +193,13 @@ public final class WsClient implements AutoCloseable {
         socket.abort();
     }
 
+    /** Fails when any message received so far broke the protocol contract. */
+    public void assertContract() {
+        if (!contractViolations.isEmpty()) {
+            throw new AssertionError("Messages that do not match asyncapi.yaml: " + contractViolations);
+        }
+    }
+
     @Override
     public void close() {
         if (!socket.isOutputClosed()) {
@@ -197,6 +207,7 @@ public final class WsClient implements AutoCloseable {
                     .exceptionally(failure -> null).join();
         }
         socket.abort();
+        assertContract();
     }
 
     private final class Listener implements WebSocket.Listener {
@@ -206,6 +217,14 @@ public final class WsClient implements AutoCloseable {
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             partial.append(data);
             if (last) {
+                try {
+                    List<String> violations = Contract.serverMessageViolations(partial.toString());
+                    if (!violations.isEmpty()) {
+                        contractViolations.add(partial + " -> " + violations);
+                    }
+                } catch (RuntimeException | LinkageError e) {
+                    contractViolations.add("the contract could not be read: " + e);
+                }
                 try {
                     JsonNode message = JSON.readTree(partial.toString());
                     if (!connected.isDone() && "connected".equals(message.path("event_type").asText())

@@ -44,6 +44,8 @@ class ProtocolErrorsTest extends QuietRegistryTest {
         frames.put("42", "invalid_message");
         frames.put("{}", "missing_action");
         frames.put("{\"action\":7}", "missing_action");
+        frames.put("{\"type\":\"action\",\"data\":{\"card_id\":\"c1\"}}", "client_actions_disabled");
+        frames.put("{\"action\":\"action\",\"data\":{}}", "client_actions_disabled");
         frames.put("{\"action\":\"dance\"}", "unknown_action");
         frames.put("{\"action\":\"subscribe\"}", "unknown_type");
         frames.put("{\"action\":\"subscribe\",\"type\":\"weather\"}", "unknown_type");
