@@ -11,6 +11,15 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,6 +45,8 @@ import io.vertx.ext.web.RoutingContext;
  * the relay is awaited without a thread; only the fan-out to local connections runs on a worker thread.
  */
 @Path(BroadcastResource.PATH)
+@SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer", bearerFormat = "JWT",
+        description = "A JWT of the tenant, from the issuer Pulse trusts (mp.jwt.verify.*)")
 public class BroadcastResource {
 
     static final String PATH = "/ws/broadcast";
@@ -58,6 +69,34 @@ public class BroadcastResource {
     @NonBlocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Publish an event to the caller's tenant",
+            description = "Delivered to the tenant's connections on every replica (to one room's members when room is"
+                    + " given), never to another tenant. The token needs a publisher role (pulse.events.publisher-roles)"
+                    + " and is checked before the body is read.")
+    @SecurityRequirement(name = "bearer")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = RestTypes.BroadcastRequest.class)))
+    @APIResponse(responseCode = "202", description = "Accepted and delivered",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.BroadcastAccepted.class)))
+    @APIResponse(responseCode = "400", description = "empty_body, malformed_json, invalid_body, invalid_event_type,"
+            + " invalid_data, invalid_room or invalid_source", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired token",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
+    @APIResponse(responseCode = "403", description = "forbidden: no publisher role or no tenant",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
+    @APIResponse(responseCode = "408", description = "request_timeout: the body did not arrive within"
+            + " pulse.http.body-timeout", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
+    @APIResponse(responseCode = "413", description = "payload_too_large: over pulse.events.max-payload-bytes",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
+    @APIResponse(responseCode = "503", description = "relay_unavailable: not relayed to the other replicas and"
+            + " delivered nowhere; safe to retry", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
     public Uni<Response> broadcast(@Context RoutingContext context, byte[] body) {
         GatewayPrincipal caller = RequestGuard.principal(context);
         Response invalid = null;
@@ -93,15 +132,8 @@ public class BroadcastResource {
             }
             int recipients = delivered.getAsInt();
             metrics.broadcastRequest("accepted", caller.tenant());
-            ObjectNode answer = mapper.createObjectNode();
-            answer.put("success", true);
-            answer.put("message", "Event broadcast");
-            answer.put("event_type", eventType);
-            if (room != null) {
-                answer.put("room", room);
-            }
-            answer.put("recipients", recipients);
-            return Response.accepted(answer).build();
+            return Response.accepted(new RestTypes.BroadcastAccepted(true, "Event broadcast", eventType, room,
+                    recipients)).build();
         });
     }
 

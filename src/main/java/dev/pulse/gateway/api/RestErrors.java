@@ -1,7 +1,5 @@
 package dev.pulse.gateway.api;
 
-import java.util.Map;
-
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -35,6 +33,6 @@ final class RestErrors {
 
     private static Response error(Response.Status status, String code, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("success", false, "error", code, "message", message)).build();
+                .entity(new RestTypes.ApiError(false, code, message)).build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.pulse.gateway.api;
 
 import java.util.Map;
+import java.util.TreeMap;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -9,8 +10,11 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
 import dev.pulse.gateway.config.PulseConfig;
@@ -33,19 +37,30 @@ public class StatsResource {
 
     private final RegistryStatistics statistics;
     private final ConnectionRegistry registry;
-    private final ObjectMapper mapper;
     private final String platformAdminRole;
 
-    public StatsResource(RegistryStatistics statistics, ConnectionRegistry registry, ObjectMapper mapper, PulseConfig config) {
+    public StatsResource(RegistryStatistics statistics, ConnectionRegistry registry, PulseConfig config) {
         this.statistics = statistics;
         this.registry = registry;
-        this.mapper = mapper;
         this.platformAdminRole = config.stats().platformAdminRole();
     }
 
     @GET
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Connection and message figures of this replica",
+            description = "A tenant admin (pulse.stats.tenant-admin-roles) gets its own tenant's figures; the platform"
+                    + " admin role (pulse.stats.platform-admin-role) gets every tenant's and the totals.")
+    @SecurityRequirement(name = "bearer")
+    @APIResponse(responseCode = "200", description = "The caller's view", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = { RestTypes.TenantStatistics.class,
+                    RestTypes.PlatformStatistics.class })))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired token",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
+    @APIResponse(responseCode = "403", description = "forbidden: neither an admin role of a tenant nor the platform"
+            + " admin role", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
     public Response stats(@Context RoutingContext context) {
         GatewayPrincipal caller = RequestGuard.principal(context);
         if (platformAdminRole.equals(caller.role())) {
@@ -54,32 +69,23 @@ public class StatsResource {
         if (caller.tenant() == null) {
             return RestErrors.forbidden();
         }
-        return Response.ok(write(statistics.stats(caller.tenant()))).build();
+        return Response.ok(tenant(statistics.stats(caller.tenant()))).build();
     }
 
-    private ObjectNode write(TenantStats stats) {
-        ObjectNode node = mapper.createObjectNode();
-        node.put("tenant", stats.tenant());
-        node.put("active_connections", stats.activeConnections());
-        node.put("total_connections", stats.totalConnections());
-        node.put("total_disconnections", stats.totalDisconnections());
-        node.put("total_rooms", stats.rooms().size());
-        node.put("messages_sent", stats.messagesSent());
-        node.put("messages_received", stats.messagesReceived());
-        ObjectNode rooms = node.putObject("rooms");
-        stats.rooms().forEach(rooms::put);
-        return node;
+    private static RestTypes.TenantStatistics tenant(TenantStats stats) {
+        return new RestTypes.TenantStatistics(stats.tenant(), stats.activeConnections(), stats.totalConnections(),
+                stats.totalDisconnections(), stats.rooms().size(), stats.messagesSent(), stats.messagesReceived(),
+                new TreeMap<>(stats.rooms()));
     }
 
-    private ObjectNode platform(Map<String, TenantStats> all) {
+    private static RestTypes.PlatformStatistics platform(Map<String, TenantStats> all) {
         long active = 0;
         long connections = 0;
         long disconnections = 0;
         long sent = 0;
         long received = 0;
-        ObjectNode node = mapper.createObjectNode();
-        ObjectNode rooms = mapper.createObjectNode();
-        ObjectNode tenants = mapper.createObjectNode();
+        Map<String, Integer> rooms = new TreeMap<>();
+        Map<String, RestTypes.TenantStatistics> tenants = new TreeMap<>();
         for (TenantStats stats : all.values()) {
             active += stats.activeConnections();
             connections += stats.totalConnections();
@@ -87,16 +93,9 @@ public class StatsResource {
             sent += stats.messagesSent();
             received += stats.messagesReceived();
             stats.rooms().forEach((room, members) -> rooms.put(stats.tenant() + "/" + room, members));
-            tenants.set(stats.tenant(), write(stats));
+            tenants.put(stats.tenant(), tenant(stats));
         }
-        node.put("active_connections", active);
-        node.put("total_connections", connections);
-        node.put("total_disconnections", disconnections);
-        node.put("total_rooms", rooms.size());
-        node.put("messages_sent", sent);
-        node.put("messages_received", received);
-        node.set("rooms", rooms);
-        node.set("tenants", tenants);
-        return node;
+        return new RestTypes.PlatformStatistics(active, connections, disconnections, rooms.size(), sent, received,
+                rooms, tenants);
     }
 }
