@@ -4,7 +4,7 @@
 # Idempotent: run it as often as you like.
 #
 #   src/scripts/stack.sh up [dev|test]     start both servers, prepare the dev (default) or test databases (test:
-#                                          also Chromium and chromedriver for the browser test, Prometheus and promtool)
+#                                          also Chromium and chromedriver, Prometheus and promtool, Node.js)
 #   src/scripts/stack.sh down              stop both servers (data is kept)
 #   src/scripts/stack.sh start-postgres | stop-postgres | start-influx | stop-influx
 #   src/scripts/stack.sh env [dev|test]    print the environment a Pulse process needs to reach this stack
@@ -65,12 +65,14 @@ ensure_prerequisites() {
 }
 
 # The browser test (DashboardBrowserTest) drives Debian's Chromium through its chromedriver; PrometheusRulesTest
-# checks and unit-tests the alert rules with Debian's promtool.
+# checks and unit-tests the alert rules with Debian's promtool, PrometheusIT runs its prometheus; PulseClientIT runs
+# the JavaScript client's tests in Node.
 ensure_browser() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
   if [ ${#missing[@]} -gt 0 ]; then install_packages "${missing[@]}"; fi
 }
 

@@ -62,6 +62,11 @@ public final class PackagedPulse implements AutoCloseable {
         return start(name, command(jvmOptions), extraEnvironment);
     }
 
+    /** The command that starts the packaged application (the native executable or {@code java -jar}). */
+    public static List<String> commandLine() {
+        return command(List.of());
+    }
+
     private static List<String> command(List<String> jvmOptions) {
         Path root = LocalStack.projectRoot();
         if (Boolean.getBoolean("pulse.it.native")) {
