@@ -1,19 +1,16 @@
-// Pulse dashboard: one WebSocket to /api/v2/ws, everything rendered from what Pulse pushes.
-// Plain ES module, no build step. All data is inserted with textContent, never as HTML.
+// Pulse dashboard: one connection to /api/v2/ws through pulse-client (the library Pulse serves for every page),
+// everything rendered from what Pulse pushes. Plain ES module, no build step. All data is inserted with textContent,
+// never as HTML.
+import { PulseClient } from "./pulse-client.js";
 
 const $ = (id) => document.getElementById(id);
 const DEMO_DEVICES = Array.from({ length: 20 }, (_, i) => `dev-${String(i + 1).padStart(2, "0")}`);
-/** Close codes after which reconnecting with the same token cannot help (src/docs/protocol.md, "Close codes"). */
-const FINAL_CLOSES = new Set([4001, 4003, 4029, 1002, 1007, 1009]);
 const HISTORY = 60;
 const saved = JSON.parse(localStorage.getItem("pulse.dashboard") || "{}");
 
 const state = {
   token: "",
-  socket: null,
-  wanted: false,          // the user wants to be connected
-  attempt: 0,
-  reconnectTimer: null,
+  client: null,           // the PulseClient while the user wants to be connected
   devices: new Map(),     // id -> { el, history: [] }
   rooms: new Set(saved.rooms || ["fleet", "devices"]),
   filter: saved.filter || [],
@@ -34,80 +31,50 @@ function setState(name, detail = "") {
   $("disconnect").hidden = !$("connect").hidden;
 }
 
-function send(message) {
-  if (state.socket && state.socket.readyState === WebSocket.OPEN) {
-    state.socket.send(JSON.stringify(message));
-  }
-}
-
 // --- connection ------------------------------------------------------------------------------------------------
 
 function connect() {
-  clearTimeout(state.reconnectTimer);
-  state.wanted = true;
+  if (state.client) state.client.close();
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  // The token travels in the subprotocol header, not the URL, so it stays out of proxy logs.
-  const socket = new WebSocket(`${scheme}://${location.host}/api/v2/ws`, ["pulse", `bearer.${state.token}`]);
-  state.socket = socket;
-  setState(state.attempt ? "reconnecting" : "connecting");
-  socket.onopen = () => {
-    state.attempt = 0;
-    setState("connected");
-    // List-form subscribes for the whole fleet, 200 ids a message (well inside the 64 KiB message limit).
-    const devices = [...state.devices.keys()];
-    for (let i = 0; i < devices.length; i += 200) {
-      send({ action: "subscribe", type: "device", device_ids: devices.slice(i, i + 200) });
+  // The client carries the token in the subprotocol header, not the URL, so it stays out of proxy logs. What the
+  // page watches is client state: it is subscribed again after every reconnect.
+  const client = new PulseClient({ url: `${scheme}://${location.host}/api/v2/ws`, token: state.token });
+  state.client = client;
+  client.subscribeDevices(state.devices.keys());
+  client.subscribeAlerts();
+  if (state.filter.length) client.subscribeEventTypes(state.filter);
+  state.rooms.forEach((room) => client.join(room));
+
+  client.on("state", ({ state: now, code, reason, delayMs, final }) => {
+    if (client !== state.client) return;
+    if (now === "connecting") setState("connecting");
+    if (now === "reconnecting" && delayMs !== undefined) {
+      setState("reconnecting", `${code || "network"}, retry in ${(delayMs / 1000).toFixed(1)} s`);
     }
-    send({ action: "subscribe", type: "alerts" });
-    if (state.filter.length) send({ action: "subscribe", data: { event_types: state.filter } });
-    for (const room of state.rooms) send({ action: "join", room });
+    if (now === "closed" && final && code !== 1000) setState("failed", `${code} ${reason || ""}`.trim());
+  });
+  client.on("connected", (data) => {
+    setState("connected", `id ${String(data.connection_id).slice(0, 8)}`);
     refreshStats();
-  };
-  socket.onmessage = (e) => handle(JSON.parse(e.data));
-  socket.onclose = (e) => {
-    if (state.socket !== socket) return;
-    state.socket = null;
-    if (!state.wanted) { setState("disconnected"); return; }
-    if (FINAL_CLOSES.has(e.code)) {
-      state.wanted = false;
-      setState("failed", `${e.code} ${e.reason || ""}`.trim());
-      return;
-    }
-    // Honour the server's hint (1001 at shutdown, 1013 when busy), else back off exponentially with jitter.
-    const hint = /reconnect in (\d+) ms/.exec(e.reason || "");
-    const backoff = Math.min(30000, 1000 * 2 ** state.attempt) * (0.5 + Math.random() / 2);
-    const delay = hint ? Number(hint[1]) : backoff;
-    state.attempt++;
-    setState("reconnecting", `${e.code || "network"}, retry in ${(delay / 1000).toFixed(1)} s`);
-    state.reconnectTimer = setTimeout(connect, delay);
-  };
+  });
+  client.on("telemetry", showTelemetry);
+  client.on("alerts", showAlerts);
+  client.on("event", showEvent);
+  client.on("status", (message) => setState("connected", `${message.source} ${message.status}`));
+  client.on("reply", (message) => { if (message.type === "joined" || message.type === "left") showRooms(); });
+  client.on("error", (message) => showEvent({ event_type: `error: ${message.code}`,
+    timestamp: new Date().toISOString(), data: { message: message.message } }));
+  client.connect().catch(() => {}); // a refusal is shown by the state handler
 }
 
 function disconnect() {
-  state.wanted = false;
-  clearTimeout(state.reconnectTimer);
-  if (state.socket) state.socket.close(1000, "bye");
+  const client = state.client;
+  state.client = null;
+  if (client) client.close();
   setState("disconnected");
 }
 
 // --- messages --------------------------------------------------------------------------------------------------
-
-function handle(message) {
-  switch (message.type) {
-    case "telemetry": return showTelemetry(message);
-    case "alerts": return showAlerts(message.alerts || []);
-    case "event":
-      if (message.event_type === "connected") {
-        return setState("connected", `id ${String(message.data.connection_id).slice(0, 8)}`);
-      }
-      return showEvent(message);
-    case "status": return setState("connected", `${message.source} ${message.status}`);
-    case "joined": case "left": return showRooms();
-    case "error": return showEvent({ event_type: `error: ${message.code}`, timestamp: new Date().toISOString(),
-      data: { message: message.message } });
-    default: return undefined;
-  }
-}
 
 function deviceCard(id) {
   let device = state.devices.get(id);
@@ -131,7 +98,7 @@ function deviceCard(id) {
 function watch(id) {
   if (!id || state.devices.has(id)) return;
   deviceCard(id);
-  send({ action: "subscribe", type: "device", device_id: id });
+  state.client?.subscribeDevices([id]);
   persist();
 }
 
@@ -140,7 +107,7 @@ function unwatch(id) {
   if (!device) return;
   device.el.remove();
   state.devices.delete(id);
-  send({ action: "unsubscribe", type: "device", device_id: id });
+  state.client?.unsubscribeDevices([id]);
   $("devices-empty").hidden = state.devices.size > 0;
   persist();
 }
@@ -271,14 +238,14 @@ $("room-form").onsubmit = (e) => {
   const room = $("room").value.trim();
   if (!room) return;
   state.rooms.add(room);
-  send({ action: "join", room });
+  state.client?.join(room);
   persist();
   showRooms();
 };
 $("apply-filter").onclick = () => {
   const types = $("event-filter").value.split(",").map((t) => t.trim()).filter(Boolean);
-  if (state.filter.length) send({ action: "unsubscribe", data: { event_types: state.filter } });
-  if (types.length) send({ action: "subscribe", data: { event_types: types } });
+  if (state.filter.length) state.client?.unsubscribeEventTypes(state.filter);
+  if (types.length) state.client?.subscribeEventTypes(types);
   state.filter = types;
   persist();
   showRooms();
