@@ -77,6 +77,23 @@ describe("pulse-client against a real Pulse", () => {
     client.close();
   });
 
+  test("renews a refused token once through its token provider", async () => {
+    const tenant = newTenant();
+    let provided = 0;
+    const client = new PulseClient({
+      url: `${pulse.url}/api/v2/ws`, token: `${token({ tenant })}x`, // a broken signature: 4001
+      tokenProvider: () => { provided++; return token({ tenant }); },
+    });
+    const closes = [];
+    client.on("closed", (close) => closes.push(close));
+    const connected = await client.connect();
+    assert.equal(connected.tenant, tenant);
+    assert.equal(provided, 1);
+    assert.deepEqual(closes.map((c) => [c.code, c.final]), [[4001, false]]);
+    client.close();
+    assert.deepEqual(closes.at(-1), { code: 1000, reason: "bye", final: true });
+  });
+
   test("stops on 4003 and says why, without retrying", async () => {
     const client = new PulseClient({ url: `${pulse.url}/api/v2/ws`, token: token({ tenant: newTenant(), role: "nobody" }) });
     const states = [];
@@ -93,6 +110,8 @@ describe("pulse-client against a real Pulse", () => {
     const client = new PulseClient({ url: `${pulse.url}/api/v2/ws`, token: token({ tenant }) });
     client.subscribeDevices(["dev-9"]);
     client.subscribeAlerts();
+    client.join("ops");
+    client.subscribeEventTypes(["deployed"]);
     const before = await client.connect();
 
     const hint = next(client, "reconnect");
@@ -114,6 +133,17 @@ describe("pulse-client against a real Pulse", () => {
     const point = next(client, "telemetry", (m) => m.device_id === "dev-9" && m.data.metrics.temperature === 30);
     await writePoint(tenant, "dev-9", 30);
     await point;
+    // The room and the event-type filter were re-established too: the event reaches the client through both.
+    const event = next(client, "event", (e) => e.event_type === "deployed" && e.room === "ops");
+    await until("the room joined again", async () => {
+      const answer = await fetch(`${pulse.http}/ws/broadcast`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token({ tenant, role: "service" })}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ event_type: "deployed", data: {}, room: "ops" }),
+      });
+      return (await answer.json()).recipients === 1;
+    });
+    await event;
     client.close();
   });
 });

@@ -84,6 +84,13 @@ export interface ErrorMessage {
   message: string;
 }
 
+/** Errors of the client itself, reported on the same "error" event: the token provider threw, a refresh went unanswered. */
+export interface ClientError {
+  type: "error";
+  code: "token_provider_failed" | "refresh_timeout";
+  message: string;
+}
+
 /** Confirmations of requests (subscribed, unsubscribed, joined, left, info, refreshed): see asyncapi.yaml, Reply. */
 export interface ReplyMessage {
   type: "subscribed" | "unsubscribed" | "joined" | "left" | "info" | "refreshed";
@@ -93,7 +100,7 @@ export interface ReplyMessage {
 export interface Close {
   code: number;
   reason: string;
-  /** True when the client will not reconnect (a do-not-reconnect close, or close() was called). */
+  /** True when the client will not reconnect: a do-not-reconnect close, reconnect off, or close() was called. */
   final: boolean;
 }
 
@@ -115,7 +122,7 @@ export interface PulseClientEvents {
   alerts: Alert[];
   event: EventMessage;
   status: StatusMessage;
-  error: ErrorMessage;
+  error: ErrorMessage | ClientError;
   reconnect: ReconnectMessage;
   reply: ReplyMessage;
   refreshed: { expires_at?: Timestamp };
@@ -132,7 +139,10 @@ export interface PulseClientOptions {
   tokenProvider?: () => string | Promise<string>;
   /** "subprotocol" (default: ["pulse.v1", "bearer.<jwt>"], out of URLs and logs) or "query" (?token=). */
   carrier?: "subprotocol" | "query";
-  /** Reconnect after closes of the reconnect class (default true). */
+  /**
+   * Reconnect after closes of the reconnect class (default true): exponential back-off with jitter, the server's
+   * retry_after_ms when it sent one, at least a minute after 1008 (rate limit), 5 s after 4009, 30 s after 4011.
+   */
   reconnect?: boolean;
   initialBackoffMs?: number;
   maxBackoffMs?: number;

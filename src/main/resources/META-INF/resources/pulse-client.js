@@ -8,6 +8,12 @@
 const FINAL = new Set([4001, 4003, 4029, 1002, 1007]);
 /** Device ids per list-form subscribe: well inside the 64 KiB message limit. */
 const DEVICES_PER_MESSAGE = 200;
+/** The least wait before reconnecting after these closes (protocol.md): a rate-limit close asks for a minute. */
+const MIN_DELAY_MS = { 1008: 60000, 4009: 5000, 4011: 30000 };
+/** A connection that stayed open this long resets the back-off; shorter ones keep growing it. */
+const STABLE_MS = 30000;
+/** The longest setTimeout delay (2^31 - 1 ms): longer ones fire at once. */
+const MAX_TIMER_MS = 2147483647;
 
 /** "reconnect" or "do-not-reconnect": what a close code asks of a client. */
 export function closeClass(code) {
@@ -95,8 +101,12 @@ export class PulseClient {
 
   // --- connection --------------------------------------------------------------------------------------------------
 
-  /** Opens the connection; resolves with the connected event's data once the token is verified. */
+  /**
+   * Opens the connection; resolves with the connected event's data once the token is verified, rejects with the close
+   * (code, reason, final) when the client gives up before that (a do-not-reconnect close, reconnect off, close()).
+   */
   connect() {
+    if (this.socket || this.timers.reconnect) this.close(1000, "reconnecting");
     this.wanted = true;
     return new Promise((resolve, reject) => {
       const offConnected = this.on("connected", (data) => { offConnected(); offClosed(); resolve(data); });
@@ -109,7 +119,17 @@ export class PulseClient {
 
   async open() {
     clearTimeout(this.timers.reconnect);
-    if (!this.token && this.options.tokenProvider) this.token = await this.options.tokenProvider();
+    this.timers.reconnect = null;
+    if (!this.token && this.options.tokenProvider) {
+      try {
+        this.token = await this.options.tokenProvider();
+      } catch (error) {
+        // No token now: report it and try again later, as after a lost connection.
+        this.emit("error", { type: "error", code: "token_provider_failed", message: String(error?.message ?? error) });
+        if (this.wanted) this.retry(1006, "token provider failed");
+        return;
+      }
+    }
     if (!this.wanted) return;
     const { url, carrier } = this.options;
     const socket = carrier === "query"
@@ -138,7 +158,13 @@ export class PulseClient {
   close(code = 1000, reason = "bye") {
     this.wanted = false;
     this.stopTimers();
-    if (this.socket) this.socket.close(code, reason);
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onerror = socket.onclose = socket.onmessage = null;
+      try { socket.close(code, reason); } catch { /* not open yet */ }
+    }
+    this.emit("closed", { code, reason, final: true });
     this.setState("closed", { code, reason, final: true });
   }
 
@@ -146,12 +172,11 @@ export class PulseClient {
     if (this.socket !== socket) return;
     this.socket = null;
     this.stopTimers();
-    const final = closeClass(code) === "do-not-reconnect";
     // An expired or refused token can be replaced once, when there is someone to ask for a new one.
     const renewable = code === 4001 && this.options.tokenProvider && !this.renewedAfter4001;
-    this.emit("closed", { code, reason, final: final && !renewable });
-    if (!this.wanted) return;
-    if (!this.options.reconnect || (final && !renewable)) {
+    const final = (closeClass(code) === "do-not-reconnect" && !renewable) || !this.options.reconnect || !this.wanted;
+    this.emit("closed", { code, reason, final });
+    if (final) {
       this.wanted = false;
       this.setState("closed", { code, reason, final: true });
       return;
@@ -160,16 +185,25 @@ export class PulseClient {
       this.renewedAfter4001 = true;
       this.token = undefined;
     }
+    // A connection that did not stay up keeps the back-off growing, so a server that accepts and drops at once is
+    // not hammered.
+    if (this.openedAt && Date.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
+    this.openedAt = undefined;
+    this.retry(code, reason);
+  }
+
+  retry(code, reason) {
     const backoff = Math.min(this.options.maxBackoffMs, this.options.initialBackoffMs * 2 ** this.attempt);
     const jittered = backoff / 2 + Math.random() * backoff / 2;
     const hinted = this.hint ?? retryAfterFromReason(reason);
-    const delay = hinted !== undefined ? hinted : jittered;
+    const delay = Math.max(hinted !== undefined ? hinted : jittered, MIN_DELAY_MS[code] ?? 0);
     this.attempt++;
     this.setState("reconnecting", { code, reason, delayMs: delay, attempt: this.attempt });
     this.timers.reconnect = setTimeout(() => this.open(), delay);
   }
 
   receive(socket, data) {
+    if (this.socket !== socket) return;
     let message;
     try { message = JSON.parse(data); } catch { return; }
     this.alive();
@@ -189,25 +223,28 @@ export class PulseClient {
 
   /** The token is verified: re-establish every subscription, start the heartbeat and the refresh timer. */
   opened(socket, message) {
-    this.attempt = 0;
+    clearTimeout(this.timers.connect);
+    this.openedAt = Date.now();
     this.renewedAfter4001 = false;
     this.connectionId = message.data.connection_id;
     this.limits = message.data.limits;
+    const write = (request) => socket.send(JSON.stringify(request));
     const devices = [...this.devices];
     for (let i = 0; i < devices.length; i += DEVICES_PER_MESSAGE) {
-      this.send({ action: "subscribe", type: "device", device_ids: devices.slice(i, i + DEVICES_PER_MESSAGE) });
+      write({ action: "subscribe", type: "device", device_ids: devices.slice(i, i + DEVICES_PER_MESSAGE) });
     }
-    if (this.alerts) this.send({ action: "subscribe", type: "alerts" });
-    if (this.eventTypes.size) this.send({ action: "subscribe", data: { event_types: [...this.eventTypes] } });
-    for (const room of this.rooms) this.send({ action: "join", room });
+    if (this.alerts) write({ action: "subscribe", type: "alerts" });
+    if (this.eventTypes.size) write({ action: "subscribe", data: { event_types: [...this.eventTypes] } });
+    for (const room of this.rooms) write({ action: "join", room });
+    this.setState("open", { connectionId: this.connectionId });
     this.heartbeat();
     this.scheduleRefresh();
-    this.setState("open", { connectionId: this.connectionId });
     this.emit("connected", message.data);
   }
 
+  /** Sends a request on the open connection; false when there is none (state is kept and sent on the next open). */
   send(message) {
-    if (this.socket && this.socket.readyState === 1) {
+    if (this.state === "open" && this.socket && this.socket.readyState === 1) {
       this.socket.send(JSON.stringify(message));
       return true;
     }
@@ -221,6 +258,7 @@ export class PulseClient {
     clearTimeout(this.timers.heartbeat);
     this.timers.heartbeat = setTimeout(() => {
       if (!this.send({ action: "ping" })) return;
+      clearTimeout(this.timers.heartbeatDeadline);
       this.timers.heartbeatDeadline = setTimeout(() => {
         const socket = this.socket;
         if (!socket) return;
@@ -241,17 +279,23 @@ export class PulseClient {
     clearTimeout(this.timers.refresh);
     const exp = this.token && tokenExpiry(this.token);
     if (!exp || !this.options.tokenProvider) return;
-    const wait = Math.max(0, exp * 1000 - Date.now() - this.options.refreshBeforeMs);
-    this.timers.refresh = setTimeout(() => this.refresh(), wait);
+    // At least a second between refreshes (a provider handing back the same token must not spin), at most what a
+    // timer can hold.
+    const wait = Math.min(MAX_TIMER_MS, Math.max(1000, exp * 1000 - Date.now() - this.options.refreshBeforeMs));
+    this.timers.refresh = setTimeout(() => this.refresh().catch((error) => {
+      this.emit("error", { type: "error", code: error.code ?? "token_provider_failed", message: error.message });
+      this.timers.refresh = setTimeout(() => this.scheduleRefresh(), Math.min(30000, wait));
+    }), wait);
   }
 
   /** Sends a new token in-band (from the token provider when none is given); resolves with the new expiry. */
   async refresh(token) {
     const fresh = token || (await this.options.tokenProvider());
     return new Promise((resolve, reject) => {
+      const settle = () => { offReply(); offError(); offClosed(); clearTimeout(timeout); };
       const offReply = this.on("reply", (reply) => {
         if (reply.type !== "refreshed") return;
-        offReply(); offError();
+        settle();
         this.token = fresh;
         this.scheduleRefresh();
         this.emit("refreshed", reply.data);
@@ -259,19 +303,28 @@ export class PulseClient {
       });
       const offError = this.on("error", (error) => {
         if (error.code !== "invalid_token") return;
-        offReply(); offError();
+        settle();
         reject(Object.assign(new Error(error.message), { code: error.code }));
       });
+      // The connection ended first: the next one starts with the new token.
+      const offClosed = this.on("closed", () => { settle(); this.token = fresh; resolve(undefined); });
+      const timeout = setTimeout(() => {
+        settle();
+        reject(Object.assign(new Error("No answer to the token refresh"), { code: "refresh_timeout" }));
+      }, this.options.heartbeatTimeoutMs);
       if (!this.send({ action: "refresh", token: fresh })) {
-        offReply(); offError();
-        this.token = fresh; // used by the next connection
+        settle();
+        this.token = fresh;
         resolve(undefined);
       }
     });
   }
 
   stopTimers() {
-    Object.values(this.timers).forEach(clearTimeout);
+    for (const name of Object.keys(this.timers)) {
+      clearTimeout(this.timers[name]);
+      this.timers[name] = null;
+    }
   }
 
   // --- subscriptions (kept across reconnects) -------------------------------------------------------------------------

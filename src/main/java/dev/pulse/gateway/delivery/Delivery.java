@@ -12,6 +12,7 @@ import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import io.quarkus.runtime.Startup;
+import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.session.SessionOutbox;
 
@@ -59,8 +60,9 @@ public class Delivery {
                 metrics.conflated();
             } else if (outbox.markOverflowed()) {
                 metrics.slowConsumerClosed();
-                LOG.infof("Connection %s closed: %d messages (%d bytes) not read (slow consumer)", session.id(),
-                        outbox.pending(), outbox.pendingBytes());
+                ConnectionLog.with(session, () -> LOG.infof(
+                        "Connection %s closed: %d messages (%d bytes) not read (slow consumer)", session.id(),
+                        outbox.pending(), outbox.pendingBytes()));
                 closer.close(session.connection(), CloseCodes.SLOW_CONSUMER);
             }
             return;

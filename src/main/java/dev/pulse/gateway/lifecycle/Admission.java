@@ -24,6 +24,7 @@ import dev.pulse.gateway.security.AuthenticationFailure;
 import dev.pulse.gateway.security.GatewayPrincipal;
 import dev.pulse.gateway.security.HandshakeTokens;
 import dev.pulse.gateway.security.TokenVerifier;
+import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
@@ -128,8 +129,9 @@ public class Admission {
         } catch (ConnectionRegistry.LimitReached limit) {
             String which = limit.refusal() == ConnectionRegistry.Refusal.TENANT_LIMIT ? "tenant" : "subject";
             metrics.connectionRefused(which);
-            LOG.infof("Connection %s refused: %s connection limit reached (tenant=%s)", connection.id(), which,
-                    principal.tenant());
+            ConnectionLog.with(connection.id(), principal.tenant(), endpoint, () -> LOG.infof(
+                    "Connection %s refused: %s connection limit reached (tenant=%s)", connection.id(), which,
+                    principal.tenant()));
             refuse(connection, CloseCodes.TOO_MANY_CONNECTIONS);
             return Optional.empty();
         }

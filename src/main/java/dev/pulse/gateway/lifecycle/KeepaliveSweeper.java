@@ -9,6 +9,7 @@ import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.registry.ConnectionRegistry;
+import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.websockets.next.CloseReason;
@@ -57,7 +58,7 @@ public class KeepaliveSweeper {
     }
 
     private void close(GatewaySession session, CloseReason reason, String why) {
-        LOG.infof("Connection %s closed: %s", session.id(), why);
+        ConnectionLog.with(session, () -> LOG.infof("Connection %s closed: %s", session.id(), why));
         metrics.keepaliveClosed(why);
         closer.close(session.connection(), reason);
     }

@@ -17,6 +17,7 @@ import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.ErrorCode;
 import dev.pulse.gateway.protocol.ServerMessages;
+import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
@@ -117,7 +118,7 @@ public class TokenLifetime {
     }
 
     private void close(GatewaySession session, io.quarkus.websockets.next.CloseReason reason, String why) {
-        LOG.infof("Connection %s closed: %s", session.id(), why);
+        ConnectionLog.with(session, () -> LOG.infof("Connection %s closed: %s", session.id(), why));
         closer.close(session.connection(), reason);
     }
 }

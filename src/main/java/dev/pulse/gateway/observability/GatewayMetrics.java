@@ -68,6 +68,9 @@ public class GatewayMetrics {
                 + " when it is written to a subscriber (device-to-client freshness, poll interval included)"),
                 POINT_AGE_BUCKETS);
         declareBoundedSeries();
+        gauge("pulse.process.resident.memory", "Resident set size of the process (JVM or native executable), from"
+                + " /proc/self/status (0 where the system has no such file)", Tags.empty(), GatewayMetrics::residentBytes,
+                "bytes");
         long now = System.nanoTime();
         for (DataSource source : DataSource.values()) {
             AtomicLong last = new AtomicLong(now);
@@ -132,6 +135,23 @@ public class GatewayMetrics {
     /** Registers {@code pulse_cluster_rejected_total} at 0 for every reason the seal check can give. */
     public void declareRelayRejectionReasons(Iterable<String> reasons) {
         reasons.forEach(this::relayRejectedCounter);
+    }
+
+    /**
+     * The process's resident memory: what the container's memory limit is compared with, for the JVM and the native
+     * executable alike (the JVM's own meters see only its heaps and pools).
+     */
+    private static long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Not Linux, or /proc not mounted: no figure.
+        }
+        return 0;
     }
 
     /** Histogram buckets of the delivery delays: from 5 ms (same-replica fan-out) to a minute (a backlog). */

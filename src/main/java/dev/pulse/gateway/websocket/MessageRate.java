@@ -12,6 +12,7 @@ import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.ErrorCode;
 import dev.pulse.gateway.protocol.ServerMessages;
+import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
 
 /**
@@ -69,7 +70,7 @@ public class MessageRate {
         metrics.messageReceived("rate_limited", session.tenant());
         if (session.rateViolation(now, violationDecayNanos) > limits.rateViolationsBeforeClose()) {
             if (session.startClosing()) {
-                LOG.infof("Connection %s closed: rate limit exceeded", session.id());
+                ConnectionLog.with(session, () -> LOG.infof("Connection %s closed: rate limit exceeded", session.id()));
                 closer.close(session.connection(), CloseCodes.RATE_LIMIT);
             }
         } else {

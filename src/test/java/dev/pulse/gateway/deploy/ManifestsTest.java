@@ -234,7 +234,8 @@ class ManifestsTest {
         assertThat(env.get("QUARKUS_DATASOURCE_MIGRATIONS_JDBC_URL").getValue())
                 .isEqualTo("jdbc:" + configMap.getData().get("QUARKUS_DATASOURCE_REACTIVE_URL"));
         // Owner credentials come from a Secret of their own, which the Deployment never references.
-        for (String variable : List.of("QUARKUS_DATASOURCE_MIGRATIONS_USERNAME", "QUARKUS_DATASOURCE_MIGRATIONS_PASSWORD")) {
+        for (String variable : List.of("QUARKUS_DATASOURCE_MIGRATIONS_USERNAME",
+                "QUARKUS_DATASOURCE_MIGRATIONS_PASSWORD")) {
             var reference = env.get(variable).getValueFrom().getSecretKeyRef();
             assertThat(reference.getName()).isEqualTo(migrationSecretExample.getMetadata().getName());
             assertThat(migrationSecretExample.getStringData()).containsKey(reference.getKey());
@@ -245,6 +246,9 @@ class ManifestsTest {
                 && migrationSecretExample.getMetadata().getName()
                         .equals(variable.getValueFrom().getSecretKeyRef().getName()));
         assertThat(migrationJob.getMetadata().getLabels()).containsEntry("app.kubernetes.io/component", "migration");
+        // Grants go to the role the Deployment logs in as.
+        assertThat(env.get("QUARKUS_FLYWAY_MIGRATIONS_PLACEHOLDERS_GATEWAY_ROLE").getValueFrom().getConfigMapKeyRef()
+                .getKey()).isEqualTo("QUARKUS_DATASOURCE_USERNAME");
     }
 
     @Test

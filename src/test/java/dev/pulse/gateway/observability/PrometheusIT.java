@@ -78,6 +78,15 @@ class PrometheusIT {
                 assertThat(result).as("series %s scraped from Pulse", name).isNotEmpty();
             }
 
+            // The series this load drives have moved, not only exist (every bounded series exists from start at 0).
+            for (String driven : List.of("pulse_messages_sent_total", "pulse_messages_received_total",
+                    "pulse_sent_bytes_total", "pulse_broadcast_recipients_count", "pulse_broadcast_requests_total",
+                    "pulse_source_queries_total", "pulse_poll_cycles_total", "pulse_connections_opened_total",
+                    "pulse_auth_failures_total", "pulse_delivery_delay_seconds_count",
+                    "pulse_telemetry_point_age_seconds_count", "pulse_cluster_events_total")) {
+                assertThat(prometheus.query("sum(increase(" + driven + "{job=\"pulse\"}[5m])) > 0"))
+                        .as("%s increased under load", driven).isNotEmpty();
+            }
             for (String expression : panelExpressions) {
                 prometheus.query(grafana(expression)); // fails on any PromQL error
             }

@@ -155,6 +155,14 @@ public final class RawWsClient implements AutoCloseable {
      */
     public Frame readFrame(Duration timeout) {
         Frame frame = readAnyFrame(timeout);
+        // Every text message from Pulse must match the protocol contract (asyncapi.yaml), here as in WsClient.
+        if (frame != null && frame.opcode() == 1) {
+            java.util.List<String> violations = Contract.serverMessageViolations(frame.text());
+            if (!violations.isEmpty()) {
+                throw new AssertionError("A message that does not match asyncapi.yaml: " + frame.text() + " -> "
+                        + violations);
+            }
+        }
         if (!connectedSeen && frame != null && frame.opcode() == 1
                 && frame.text().contains("\"event_type\":\"connected\"")) {
             connectedSeen = true;

@@ -1,4 +1,4 @@
-package dev.pulse.gateway.lifecycle;
+package dev.pulse.gateway.session;
 
 import org.jboss.logging.MDC;
 
@@ -10,6 +10,11 @@ import org.jboss.logging.MDC;
 public final class ConnectionLog {
 
     private ConnectionLog() {
+    }
+
+    /** {@link #with(String, String, String, Runnable)} for a registered connection. */
+    public static void with(GatewaySession session, Runnable log) {
+        with(session.id(), session.tenant(), session.endpoint(), log);
     }
 
     /** Runs {@code log} with the connection's fields set, and clears them after (the thread serves others too). */
