@@ -4,7 +4,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { createSign, randomUUID } from "node:crypto";
 import { readFileSync, openSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect as tcpConnect, createServer } from "node:net";
 import { resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../..");
@@ -135,4 +135,31 @@ export function next(client, kind, test = () => true, timeoutMs = 20000) {
       done(value);
     });
   });
+}
+
+/**
+ * A TCP relay in front of Pulse that can go silent: while frozen it forwards nothing in either direction and closes
+ * nothing, as a network that lost the route does (a half-open connection). Connections made after thaw() flow again.
+ */
+export async function relay(targetPort) {
+  const port = await freePort();
+  const pairs = new Set();
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = tcpConnect(targetPort, "127.0.0.1");
+    const pair = { client, upstream, frozen: false };
+    pairs.add(pair);
+    client.on("data", (chunk) => { if (!pair.frozen) upstream.write(chunk); });
+    upstream.on("data", (chunk) => { if (!pair.frozen) client.write(chunk); });
+    const end = () => { pairs.delete(pair); client.destroy(); upstream.destroy(); };
+    client.on("error", end); upstream.on("error", end); client.on("close", end); upstream.on("close", end);
+    if (frozen) pair.frozen = true;
+  });
+  await new Promise((done) => server.listen(port, "127.0.0.1", done));
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    /** Silences every connection open now. */
+    freeze: () => { for (const pair of pairs) pair.frozen = true; },
+    close: () => { for (const pair of pairs) { pair.client.destroy(); pair.upstream.destroy(); } server.close(); },
+  };
 }

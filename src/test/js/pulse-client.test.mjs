@@ -2,7 +2,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PulseClient, closeClass, tokenExpiry } from "../../main/resources/META-INF/resources/pulse-client.js";
-import { freePort, insertAlert, newTenant, next, startPulse, token, until, writePoint } from "./harness.mjs";
+import { freePort, insertAlert, newTenant, next, relay, startPulse, token, until, writePoint } from "./harness.mjs";
 
 describe("pulse-client against a real Pulse", () => {
   let pulse;
@@ -92,6 +92,23 @@ describe("pulse-client against a real Pulse", () => {
     assert.deepEqual(closes.map((c) => [c.code, c.final]), [[4001, false]]);
     client.close();
     assert.deepEqual(closes.at(-1), { code: 1000, reason: "bye", final: true });
+  });
+
+  test("notices a half-open connection by its heartbeat and reconnects", async () => {
+    const network = await relay(Number(new URL(pulse.url).port));
+    const client = new PulseClient({ url: `${network.url}/api/v2/ws`, token: token({ tenant: newTenant() }),
+      heartbeatMs: 500, heartbeatTimeoutMs: 1000, initialBackoffMs: 100 });
+    try {
+      const first = await client.connect();
+      const lost = next(client, "closed");
+      const back = next(client, "connected");
+      network.freeze(); // no FIN, no RST: only the missing pong tells
+      assert.deepEqual(await lost, { code: 4000, reason: "No answer to ping (half-open connection)", final: false });
+      assert.notEqual((await back).connection_id, first.connection_id);
+    } finally {
+      client.close();
+      network.close();
+    }
   });
 
   test("stops on 4003 and says why, without retrying", async () => {

@@ -258,7 +258,11 @@ export class PulseClient {
     clearTimeout(this.timers.heartbeat);
     this.timers.heartbeat = setTimeout(() => {
       if (!this.send({ action: "ping" })) return;
-      clearTimeout(this.timers.heartbeatDeadline);
+      // The deadline runs from the oldest unanswered ping: later pings do not push it back.
+      if (this.timers.heartbeatDeadline) {
+        this.heartbeat();
+        return;
+      }
       this.timers.heartbeatDeadline = setTimeout(() => {
         const socket = this.socket;
         if (!socket) return;
@@ -273,6 +277,7 @@ export class PulseClient {
 
   alive() {
     clearTimeout(this.timers.heartbeatDeadline);
+    this.timers.heartbeatDeadline = null;
   }
 
   scheduleRefresh() {

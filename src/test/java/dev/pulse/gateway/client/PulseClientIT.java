@@ -47,7 +47,7 @@ class PulseClientIT {
         String log = Files.readString(output);
         assertThat(finished).as("node finished; output:%n%s", log).isTrue();
         assertThat(node.exitValue()).as("node --test output:%n%s", log).isZero();
-        assertThat(log).contains("# pass 5").contains("# fail 0");
+        assertThat(log).contains("# pass 6").contains("# fail 0");
     }
 
     private static int nodeMajorVersion() throws IOException, InterruptedException {
