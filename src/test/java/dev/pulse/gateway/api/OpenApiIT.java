@@ -15,13 +15,10 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.InputFormat;
-import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
 
 import dev.pulse.gateway.support.Broadcasts;
+import dev.pulse.gateway.support.Contract;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
@@ -78,18 +75,8 @@ class OpenApiIT {
     private static void assertMatches(JsonNode document, String schemaName, HttpResponse<String> answer,
             int status) {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);
-        assertThat(schema(document, schemaName).validate(answer.body(), InputFormat.JSON))
+        assertThat(Contract.componentSchema(document, schemaName).validate(answer.body(), InputFormat.JSON))
                 .as("%s against %s", answer.body(), schemaName).isEmpty();
-    }
-
-    /** One schema of the document's components, standalone (OpenAPI 3.1 schemas are JSON Schema 2020-12). */
-    private static Schema schema(JsonNode document, String name) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("$schema", "https://json-schema.org/draft/2020-12/schema");
-        root.set("$defs", document.path("components").path("schemas"));
-        root.put("$ref", "#/$defs/" + name);
-        String text = root.toString().replace("#/components/schemas/", "#/$defs/");
-        return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(text, InputFormat.JSON);
     }
 
     private static List<String> fieldNames(JsonNode node) {

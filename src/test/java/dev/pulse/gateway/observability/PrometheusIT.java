@@ -3,7 +3,6 @@ package dev.pulse.gateway.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -219,7 +218,7 @@ class PrometheusIT {
                         static_configs:
                           - targets: ['127.0.0.1:%d']
                     """.formatted(RULES, managementPort));
-            int port = freePort();
+            int port = PackagedPulse.freePort();
             Path log = dir.resolve("prometheus.log");
             Process process = new ProcessBuilder("prometheus", "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
@@ -286,12 +285,6 @@ class PrometheusIT {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 process.destroyForcibly();
-            }
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                return socket.getLocalPort();
             }
         }
     }

@@ -49,9 +49,17 @@ public final class Contract {
      * its {@code $defs}, so their references resolve.
      */
     public static Schema schema(String name) {
+        return componentSchema(DOCUMENT, name);
+    }
+
+    /**
+     * One schema of any document's {@code components.schemas} (AsyncAPI here, OpenAPI 3.1 in OpenApiIT) as a standalone
+     * JSON Schema 2020-12, the other components becoming its {@code $defs} so that references resolve.
+     */
+    public static Schema componentSchema(JsonNode document, String name) {
         ObjectNode root = JSON.createObjectNode();
         root.put("$schema", "https://json-schema.org/draft/2020-12/schema");
-        root.set("$defs", DOCUMENT.path("components").path("schemas"));
+        root.set("$defs", document.path("components").path("schemas"));
         root.put("$ref", "#/components/schemas/" + name);
         String text = root.toString().replace("#/components/schemas/", "#/$defs/");
         return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(text, InputFormat.JSON);
