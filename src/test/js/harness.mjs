@@ -3,7 +3,7 @@
 // to the real PostgreSQL of the test stack (src/scripts/stack.sh). No mocks.
 import { spawn, execFileSync } from "node:child_process";
 import { createSign, randomUUID } from "node:crypto";
-import { readFileSync, openSync } from "node:fs";
+import { appendFileSync, readFileSync, openSync } from "node:fs";
 import { connect as tcpConnect, createServer } from "node:net";
 import { resolve } from "node:path";
 
@@ -163,3 +163,15 @@ export async function relay(targetPort) {
     close: () => { for (const pair of pairs) { pair.client.destroy(); pair.upstream.destroy(); } server.close(); },
   };
 }
+
+/**
+ * The runtime's WebSocket, recording every message it receives in target/pulse-client-messages.jsonl, which
+ * PulseClientIT validates against asyncapi.yaml as the Java clients validate theirs.
+ */
+export class RecordingWebSocket extends globalThis.WebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (e) => appendFileSync(RECORDED, `${JSON.stringify(String(e.data))}\n`));
+  }
+}
+const RECORDED = resolve(ROOT, "target/pulse-client-messages.jsonl");

@@ -2,7 +2,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PulseClient, closeClass, tokenExpiry } from "../../main/resources/META-INF/resources/pulse-client.js";
-import { freePort, insertAlert, newTenant, next, relay, startPulse, token, until, writePoint } from "./harness.mjs";
+import { RecordingWebSocket, freePort, insertAlert, newTenant, next, relay, startPulse, token, until, writePoint }
+  from "./harness.mjs";
 
 describe("pulse-client against a real Pulse", () => {
   let pulse;
@@ -19,7 +20,7 @@ describe("pulse-client against a real Pulse", () => {
   test("connects, restores its subscriptions on open and receives telemetry, alerts and events", async () => {
     const tenant = newTenant();
     await writePoint(tenant, "dev-1", 20.5, new Date(Date.now() - 60000));
-    const client = new PulseClient({ url: `${pulse.url}/api/v2/ws`, token: token({ tenant }) });
+    const client = new PulseClient({ WebSocket: RecordingWebSocket, url: `${pulse.url}/api/v2/ws`, token: token({ tenant }) });
     // Subscriptions made before the connection exists are sent once it is open.
     client.subscribeDevices(["dev-1"]);
     client.subscribeAlerts();
@@ -56,7 +57,7 @@ describe("pulse-client against a real Pulse", () => {
     const subject = "user-refresh";
     const first = token({ tenant, subject, ttlSeconds: 6 });
     let provided = 0;
-    const client = new PulseClient({
+    const client = new PulseClient({ WebSocket: RecordingWebSocket,
       url: `${pulse.url}/api/v2/ws`, token: first, refreshBeforeMs: 4000,
       tokenProvider: () => { provided++; return token({ tenant, subject, ttlSeconds: 600 }); },
     });
@@ -80,7 +81,7 @@ describe("pulse-client against a real Pulse", () => {
   test("renews a refused token once through its token provider", async () => {
     const tenant = newTenant();
     let provided = 0;
-    const client = new PulseClient({
+    const client = new PulseClient({ WebSocket: RecordingWebSocket,
       url: `${pulse.url}/api/v2/ws`, token: `${token({ tenant })}x`, // a broken signature: 4001
       tokenProvider: () => { provided++; return token({ tenant }); },
     });
@@ -96,7 +97,7 @@ describe("pulse-client against a real Pulse", () => {
 
   test("notices a half-open connection by its heartbeat and reconnects", async () => {
     const network = await relay(Number(new URL(pulse.url).port));
-    const client = new PulseClient({ url: `${network.url}/api/v2/ws`, token: token({ tenant: newTenant() }),
+    const client = new PulseClient({ WebSocket: RecordingWebSocket, url: `${network.url}/api/v2/ws`, token: token({ tenant: newTenant() }),
       heartbeatMs: 500, heartbeatTimeoutMs: 1000, initialBackoffMs: 100 });
     try {
       const first = await client.connect();
@@ -112,7 +113,7 @@ describe("pulse-client against a real Pulse", () => {
   });
 
   test("stops on 4003 and says why, without retrying", async () => {
-    const client = new PulseClient({ url: `${pulse.url}/api/v2/ws`, token: token({ tenant: newTenant(), role: "nobody" }) });
+    const client = new PulseClient({ WebSocket: RecordingWebSocket, url: `${pulse.url}/api/v2/ws`, token: token({ tenant: newTenant(), role: "nobody" }) });
     const states = [];
     client.on("state", (s) => states.push(s.state));
     await assert.rejects(client.connect(), (error) => error.code === 4003 && error.final === true);
@@ -124,7 +125,7 @@ describe("pulse-client against a real Pulse", () => {
 
   test("survives a server restart: reconnects after the hinted delay, resubscribes, data flows again", async () => {
     const tenant = newTenant();
-    const client = new PulseClient({ url: `${pulse.url}/api/v2/ws`, token: token({ tenant }) });
+    const client = new PulseClient({ WebSocket: RecordingWebSocket, url: `${pulse.url}/api/v2/ws`, token: token({ tenant }) });
     client.subscribeDevices(["dev-9"]);
     client.subscribeAlerts();
     client.join("ops");

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.pulse.gateway.support.Contract;
 import dev.pulse.gateway.support.LocalStack;
 import dev.pulse.gateway.support.PackagedPulse;
 
@@ -35,6 +36,8 @@ class PulseClientIT {
         }
         command.addAll(List.of("--test", "--test-concurrency=1", "src/test/js/pulse-client.test.mjs"));
         Path output = root.resolve("target/pulse-client-tests.log");
+        Path received = root.resolve("target/pulse-client-messages.jsonl");
+        Files.deleteIfExists(received);
         ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         builder.environment().put("PULSE_COMMAND",
@@ -48,6 +51,14 @@ class PulseClientIT {
         assertThat(finished).as("node finished; output:%n%s", log).isTrue();
         assertThat(node.exitValue()).as("node --test output:%n%s", log).isZero();
         assertThat(log).contains("# pass 6").contains("# fail 0");
+        // Every message the client library received matches the protocol contract, as in the Java suites.
+        List<String> messages = Files.readAllLines(received);
+        assertThat(messages).hasSizeGreaterThan(20);
+        ObjectMapper json = new ObjectMapper();
+        for (String line : messages) {
+            String message = json.readValue(line, String.class);
+            assertThat(Contract.serverMessageViolations(message)).as(message).isEmpty();
+        }
     }
 
     private static int nodeMajorVersion() throws IOException, InterruptedException {

@@ -246,6 +246,14 @@ class ManifestsTest {
                 && migrationSecretExample.getMetadata().getName()
                         .equals(variable.getValueFrom().getSecretKeyRef().getName()));
         assertThat(migrationJob.getMetadata().getLabels()).containsEntry("app.kubernetes.io/component", "migration");
+        // Its pod accepts no connection and reaches PostgreSQL and DNS only.
+        NetworkPolicy fence = (NetworkPolicy) manifests.get(K8S.resolve("base/migration-networkpolicy.yaml"));
+        assertThat(migrationJob.getSpec().getTemplate().getMetadata().getLabels())
+                .containsAllEntriesOf(fence.getSpec().getPodSelector().getMatchLabels());
+        assertThat(fence.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(fence.getSpec().getIngress()).isEmpty();
+        assertThat(fence.getSpec().getEgress()).flatExtracting(rule -> rule.getPorts())
+                .extracting(port -> port.getPort().getIntVal()).containsOnly(5432, 53);
         // Grants go to the role the Deployment logs in as.
         assertThat(env.get("QUARKUS_FLYWAY_MIGRATIONS_PLACEHOLDERS_GATEWAY_ROLE").getValueFrom().getConfigMapKeyRef()
                 .getKey()).isEqualTo("QUARKUS_DATASOURCE_USERNAME");
