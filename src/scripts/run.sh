@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Pulse in dev mode on :8080 with everything it needs: starts the local PostgreSQL (with the schema) and
+# Runs Pulse in dev mode on :8080 with everything it needs: starts the local PostgreSQL and
 # InfluxDB (src/scripts/stack.sh), creates a dev signing key, prints how to connect with a dev token, then starts
 # Quarkus dev mode (live reload; press q to quit). Safe to run again.
 #
