@@ -15,6 +15,11 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 
 import dev.pulse.gateway.support.Contract;
 import dev.pulse.gateway.support.Endpoints;
@@ -37,6 +42,18 @@ class ContractTest {
         assertThat(served).startsWith("asyncapi: 3.0.0");
         assertThat(Contract.document().path("channels").path("apiV2").path("address").asText())
                 .isEqualTo("/api/v2/ws");
+    }
+
+    @Test
+    void itIsAValidAsyncApi300Document() throws IOException {
+        String specification = Files.readString(Path.of("src/test/resources/asyncapi/asyncapi-3.0.0.schema.json"));
+        Schema meta = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7)
+                .getSchema(specification, InputFormat.JSON);
+        assertThat(meta.validate(Contract.document().toString(), InputFormat.JSON)).isEmpty();
+        // The check can fail: a document without its info object is not AsyncAPI.
+        ObjectNode broken = Contract.document().deepCopy();
+        broken.remove("info");
+        assertThat(meta.validate(broken.toString(), InputFormat.JSON)).isNotEmpty();
     }
 
     @Test
