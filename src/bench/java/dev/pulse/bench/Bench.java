@@ -52,7 +52,8 @@ public final class Bench {
     private static final String ROOM = "fanout";
     private static final int FLOOR_PORT = 18_481;
     /** Broadcasts per second; at 10,000 recipients, 5 per second is already 50,000 messages per second. */
-    private static final int[] BROADCAST_RATES = { 1, 2, 5 };
+    /** Broadcasts per second of the fan-out phases (--rates 50,100,200 for a small room under overload). */
+    private int[] broadcastRates = { 1, 2, 5 };
     /** Tenants of the many-tenants scenario; each watches two devices and its alerts. */
     private static final int[] TENANT_COUNTS = { 10, 1_000, 5_000 };
 
@@ -80,6 +81,8 @@ public final class Bench {
                 case "--env" -> bench.extraEnvironment.put(args[i + 1].substring(0, args[i + 1].indexOf('=')),
                         args[i + 1].substring(args[i + 1].indexOf('=') + 1));
                 case "--skip" -> bench.skipped.addAll(List.of(args[i + 1].split(",")));
+                case "--rates" -> bench.broadcastRates = java.util.Arrays.stream(args[i + 1].split(","))
+                        .mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -300,7 +303,7 @@ public final class Bench {
             }
         });
         int closedBefore = clients.closed.get();
-        for (int rate : BROADCAST_RATES) {
+        for (int rate : broadcastRates) {
             Latencies latencies = new Latencies();
             window.set(latencies);
             delivered.set(0);

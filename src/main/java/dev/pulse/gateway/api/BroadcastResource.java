@@ -94,6 +94,10 @@ public class BroadcastResource {
     @APIResponse(responseCode = "413", description = "payload_too_large: over pulse.events.max-payload-bytes",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = RestTypes.ApiError.class)))
+    @APIResponse(responseCode = "429", description = "overloaded: this replica's fan-out for the tenant is at its"
+            + " bound (pulse.events.max-in-flight); delivered nowhere; retry after the Retry-After seconds",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = RestTypes.ApiError.class)))
     @APIResponse(responseCode = "503", description = "relay_unavailable: not relayed to the other replicas and"
             + " delivered nowhere; safe to retry", content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = RestTypes.ApiError.class)))
@@ -124,16 +128,19 @@ public class BroadcastResource {
         String source = optionalText(request, "source").orElse(defaultSource);
         JsonNode data = request.get("data");
         ObjectNode payload = data == null || data.isNull() ? mapper.createObjectNode() : (ObjectNode) data;
-        return events.broadcast(caller.tenant(), eventType, payload, source, room).map(delivered -> {
-            if (delivered.isEmpty()) {
+        return events.broadcast(caller.tenant(), eventType, payload, source, room).map(outcome -> {
+            if (outcome instanceof EventService.Outcome.Throttled throttled) {
+                metrics.broadcastRequest("throttled", caller.tenant());
+                return RestErrors.throttled(throttled.retryAfter());
+            }
+            if (outcome instanceof EventService.Outcome.RelayUnavailable) {
                 metrics.broadcastRequest("unavailable", caller.tenant());
                 return RestErrors.unavailable("relay_unavailable", "The event could not be relayed to the other"
                         + " replicas (PostgreSQL is unreachable) and was delivered nowhere; retry later");
             }
-            int recipients = delivered.getAsInt();
             metrics.broadcastRequest("accepted", caller.tenant());
             return Response.accepted(new RestTypes.BroadcastAccepted(true, "Event broadcast", eventType, room,
-                    recipients)).build();
+                    ((EventService.Outcome.Delivered) outcome).recipients())).build();
         });
     }
 

@@ -26,6 +26,14 @@ final class RestErrors {
         return error(Response.Status.FORBIDDEN, "forbidden", "The token has no tenant or no role allowed to do this");
     }
 
+    /** 429 with {@code Retry-After} (whole seconds, at least 1): fan-out is at its bound; the event went nowhere. */
+    static Response throttled(java.time.Duration retryAfter) {
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        return Response.fromResponse(error(Response.Status.TOO_MANY_REQUESTS, "overloaded", "Too many messages are"
+                + " waiting to be delivered; the event was delivered nowhere; retry in " + seconds + " s"))
+                .header("Retry-After", seconds).build();
+    }
+
     /** 503: the event could not be relayed and was delivered nowhere; the caller may retry. */
     static Response unavailable(String code, String message) {
         return error(Response.Status.SERVICE_UNAVAILABLE, code, message);

@@ -46,7 +46,7 @@ public final class RestTypes {
             @Schema(required = true, enumeration = "false") boolean success,
             @Schema(required = true, enumeration = { "unauthorized", "forbidden", "empty_body", "malformed_json",
                     "invalid_body", "invalid_event_type", "invalid_data", "invalid_room", "invalid_source",
-                    "request_timeout", "payload_too_large", "relay_unavailable" }) String error,
+                    "request_timeout", "payload_too_large", "overloaded", "relay_unavailable" }) String error,
             @Schema(required = true) String message) {
     }
 

@@ -177,6 +177,19 @@ public interface PulseConfig {
         /** {@code source} of a broadcast event whose request names none. */
         @WithDefault("api_server")
         String defaultSource();
+
+        /**
+         * Messages written to this replica's connections and not yet flushed to their sockets, past which new events
+         * are refused (429 with Retry-After for {@code POST /ws/broadcast}, {@code FanoutOverloaded} for
+         * {@code EventBroadcaster}) until the backlog drains: delivery latency stays bounded instead of queueing for
+         * seconds. 0: no bound.
+         */
+        @WithDefault("50000")
+        int maxInFlight();
+
+        /** The same bound for one tenant's connections, so that one tenant's burst cannot take the whole replica. */
+        @WithDefault("20000")
+        int maxInFlightPerTenant();
     }
 
     interface Stats {

@@ -37,12 +37,14 @@ public class Delivery {
 
     private final GatewayMetrics metrics;
     private final ServerClose closer;
+    private final FanoutBudget budget;
     private final int maxPending;
     private final long maxPendingBytes;
 
-    public Delivery(GatewayMetrics metrics, ServerClose closer, PulseConfig config) {
+    public Delivery(GatewayMetrics metrics, ServerClose closer, FanoutBudget budget, PulseConfig config) {
         this.metrics = metrics;
         this.closer = closer;
+        this.budget = budget;
         this.maxPending = Math.max(1, config.delivery().maxPendingMessages());
         this.maxPendingBytes = Math.max(1, config.delivery().maxPendingBytes());
         metrics.declareSentTypes(Arrays.stream(OutboundMessage.Kind.values()).map(OutboundMessage.Kind::label)
@@ -78,8 +80,11 @@ public class Delivery {
 
     private void write(GatewaySession session, SessionOutbox outbox, OutboundMessage message) {
         outbox.writeStarted(message.bytes());
+        String tenant = session.tenant();
+        budget.started(tenant);
         session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
+                    budget.finished(tenant);
                     outbox.writeFinished(message.bytes());
                     session.countSent();
                     metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
@@ -89,6 +94,7 @@ public class Delivery {
                     flushConflated(session, outbox);
                 },
                 failure -> {
+                    budget.finished(tenant);
                     outbox.writeFinished(message.bytes());
                     metrics.sendFailure();
                     LOG.debugf("Send to %s failed: %s", session, failure.toString());

@@ -2,7 +2,7 @@ package dev.pulse.gateway.events;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 import jakarta.inject.Singleton;
@@ -10,6 +10,8 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.pulse.gateway.cluster.EventRelay;
+import dev.pulse.gateway.delivery.FanoutBudget;
+import dev.pulse.gateway.observability.GatewayMetrics;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -28,21 +30,45 @@ public class EventService {
 
     private final EventPublisher publisher;
     private final EventRelay relay;
+    private final FanoutBudget budget;
+    private final GatewayMetrics metrics;
     private final Executor worker = Infrastructure.getDefaultWorkerPool();
 
-    public EventService(EventPublisher publisher, EventRelay relay) {
+    /** What became of a broadcast. */
+    public sealed interface Outcome {
+        /** Relayed to the other replicas and delivered to this many connections here. */
+        record Delivered(int recipients) implements Outcome {
+        }
+
+        /** PostgreSQL could not be reached to relay it: delivered nowhere, safe to retry. */
+        record RelayUnavailable() implements Outcome {
+        }
+
+        /** This replica's (or the tenant's) fan-out is at its bound: delivered nowhere; retry after the delay. */
+        record Throttled(Duration retryAfter) implements Outcome {
+        }
+    }
+
+    public EventService(EventPublisher publisher, EventRelay relay, FanoutBudget budget, GatewayMetrics metrics) {
         this.publisher = publisher;
         this.relay = relay;
+        this.budget = budget;
+        this.metrics = metrics;
         relay.onReceived(event -> publisher.publish(event.tenant(), event.eventType(), event.data(), event.source(),
                 event.room(), event.timestamp()));
     }
 
     /**
-     * Publishes on every replica: relays first (if that fails, no replica delivered it and the caller may retry
-     * without duplicates), then delivers to this replica's connections on a worker thread. The item is the number of
-     * local recipients, or empty when the event could not be relayed and was delivered nowhere.
+     * Publishes on every replica: refused at once while this replica's fan-out for the tenant is at its bound
+     * ({@link FanoutBudget}); otherwise relays first (if that fails, no replica delivered it and the caller may retry
+     * without duplicates), then delivers to this replica's connections on a worker thread.
      */
-    public Uni<OptionalInt> broadcast(String tenant, String eventType, ObjectNode data, String source, String room) {
+    public Uni<Outcome> broadcast(String tenant, String eventType, ObjectNode data, String source, String room) {
+        Optional<Duration> refusal = budget.refusal(tenant);
+        if (refusal.isPresent()) {
+            metrics.eventsThrottled("rest");
+            return Uni.createFrom().item(new Outcome.Throttled(refusal.get()));
+        }
         Uni<Instant> relayed;
         if (relay.enabled()) {
             EventRelay.Envelope envelope = relay.envelope(tenant, eventType, data, source, room);
@@ -52,7 +78,7 @@ public class EventService {
         } else {
             relayed = Uni.createFrom().item(Instant::now);
         }
-        return relayed.emitOn(worker).map(timestamp -> timestamp == null ? OptionalInt.empty()
-                : OptionalInt.of(publisher.publish(tenant, eventType, data, source, room, timestamp)));
+        return relayed.emitOn(worker).map(timestamp -> timestamp == null ? new Outcome.RelayUnavailable()
+                : new Outcome.Delivered(publisher.publish(tenant, eventType, data, source, room, timestamp)));
     }
 }

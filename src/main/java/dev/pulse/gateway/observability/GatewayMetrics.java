@@ -111,11 +111,15 @@ public class GatewayMetrics {
             pollDurationTimer(source);
             pollFailureCounter(source);
         }
+        for (String via : List.of("rest", "java")) {
+            throttledCounter(via);
+        }
         conflatedCounter();
         slowConsumersCounter();
         rateLimitedCounter();
         if (!tenantLabels) {
-            for (String outcome : List.of("accepted", "invalid", "unauthorized", "forbidden", "unavailable")) {
+            for (String outcome : List.of("accepted", "invalid", "unauthorized", "forbidden", "throttled",
+                    "unavailable")) {
                 broadcastRequestCounter(outcome, null);
             }
         }
@@ -342,6 +346,20 @@ public class GatewayMetrics {
     private Counter broadcastRequestCounter(String outcome, String tenant) {
         return Counter.builder("pulse.broadcast.requests").tag("outcome", outcome).tags(tenant(tenant))
                 .description("Broadcast requests, by outcome").register(registry);
+    }
+
+    /**
+     * An event refused because fan-out was at its bound, by how it was offered: {@code rest}
+     * ({@code POST /ws/broadcast}, answered 429) or {@code java} ({@code EventBroadcaster}, which threw).
+     */
+    public void eventsThrottled(String via) {
+        throttledCounter(via).increment();
+    }
+
+    private Counter throttledCounter(String via) {
+        return Counter.builder("pulse.events.throttled").tag("via", via)
+                .description("Events refused because too many messages were in flight, by how they were offered")
+                .register(registry);
     }
 
     /** One published event and how many local connections it reached. */

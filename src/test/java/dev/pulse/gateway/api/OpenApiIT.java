@@ -47,7 +47,7 @@ class OpenApiIT {
             assertThat(broadcast.path("security").toString()).contains("bearer");
             assertThat(broadcast.path("requestBody").toString()).contains("BroadcastRequest");
             assertThat(fieldNames(broadcast.path("responses")))
-                    .containsExactlyInAnyOrder("202", "400", "401", "403", "408", "413", "503");
+                    .containsExactlyInAnyOrder("202", "400", "401", "403", "408", "413", "429", "503");
             JsonNode stats = document.path("paths").path("/ws/stats").path("get");
             assertThat(fieldNames(stats.path("responses"))).containsExactlyInAnyOrder("200", "401", "403");
 

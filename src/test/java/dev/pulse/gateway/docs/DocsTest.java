@@ -141,6 +141,7 @@ class DocsTest {
         emitted.put("pulse_cluster_events_total", literals(code, "metrics\\.relayed\\(\"([a-z_]+)\""));
         emitted.put("pulse_cluster_rejected_total", labels(Arrays.stream(EnvelopeSeal.Verdict.values())
                 .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label)));
+        emitted.put("pulse_events_throttled_total", literals(code, "metrics\\.eventsThrottled\\(\"([a-z]+)\""));
         emitted.put("pulse_delivery_delay_seconds",
                 literals(code, "Timer\\.builder\\(\"pulse\\.delivery\\.delay\"\\)\\.tag\\(\"type\", \"([a-z]+)\""));
         emitted.put("pulse_cluster_alert_notifications_total",
