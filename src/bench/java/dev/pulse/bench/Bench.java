@@ -129,7 +129,7 @@ public final class Bench {
             if (!skipped.contains("alerts")) {
                 alerts(pulse, clients);
             }
-            fanout("pulse", clients, event -> publish(vertx, tokens, pulse.port(), event));
+            fanout("pulse", clients, event -> publish(vertx, tokens, pulse.port(), event), pulse);
             clients.closeAll();
             if (!skipped.contains("tenants")) {
                 awaitCount(clients.closed, connections, Duration.ofSeconds(60));
@@ -150,7 +150,7 @@ public final class Bench {
         try {
             Clients raw = new Clients(vertx, connections);
             raw.connect(FLOOR_PORT, connections, i -> "/", i -> List.of());
-            fanout("floor", raw, event -> post(vertx, FLOOR_PORT, "/broadcast", null, event));
+            fanout("floor", raw, event -> post(vertx, FLOOR_PORT, "/broadcast", null, event), null);
             raw.closeAll();
         } finally {
             floor.destroy();
@@ -291,7 +291,11 @@ public final class Bench {
     }
 
     /** 2 and 6. Broadcasts at increasing rates to a room of N clients. */
-    private void fanout(String target, Clients clients, Publisher publisher) throws Exception {
+    /**
+     * @param pulse the server under test, to read its own view of the delay (publish to write, from
+     *        {@code pulse_delivery_delay_seconds}) beside the clients' one; null for the floor
+     */
+    private void fanout(String target, Clients clients, Publisher publisher, PackagedPulse pulse) throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();
         AtomicReference<Latencies> window = new AtomicReference<>(new Latencies());
         AtomicLong delivered = new AtomicLong();
@@ -307,6 +311,7 @@ public final class Bench {
             Latencies latencies = new Latencies();
             window.set(latencies);
             delivered.set(0);
+            Scrape serverBefore = pulse == null ? null : Scrape.of(pulse);
             long started = System.nanoTime();
             int count = rate * seconds;
             for (int i = 0; i < count; i++) {
@@ -334,6 +339,14 @@ public final class Bench {
             row.put("latency_p50_ms", round(summary[0]));
             row.put("latency_p99_ms", round(summary[1]));
             row.put("latency_max_ms", round(summary[2]));
+            if (pulse != null) {
+                // Pulse's own view: from accepting the event to writing it to each connection (bucket upper bounds).
+                Scrape serverAfter = Scrape.of(pulse);
+                row.put("server_delay_p50_ms_at_most", serverDelayQuantile(serverBefore, serverAfter, 0.5));
+                row.put("server_delay_p99_ms_at_most", serverDelayQuantile(serverBefore, serverAfter, 0.99));
+                row.put("refused_broadcasts", round(serverAfter.value("pulse_events_throttled_total")
+                        - serverBefore.value("pulse_events_throttled_total")));
+            }
             rows.add(row);
             System.out.println("fanout " + target + ": " + row);
         }
@@ -446,6 +459,21 @@ public final class Bench {
         figures.put("pulse_influx_queries_per_interval", telemetry.get("influx_queries_per_interval"));
         figures.put("pulse_postgres_queries_per_interval", alerts.get("postgres_queries_per_interval"));
         results.put("database_load", figures);
+    }
+
+    /** The upper bound (ms) of the histogram bucket that holds quantile {@code q} of the events written meanwhile. */
+    private static double serverDelayQuantile(Scrape before, Scrape after, double q) {
+        String bucket = "pulse_delivery_delay_seconds_bucket";
+        double total = after.value(bucket, "type=\"event\"", "le=\"+Inf\"")
+                - before.value(bucket, "type=\"event\"", "le=\"+Inf\"");
+        for (double le : new double[] { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0 }) {
+            String label = "le=\"" + le + "\"";
+            double within = after.value(bucket, "type=\"event\"", label) - before.value(bucket, "type=\"event\"", label);
+            if (total > 0 && within >= q * total) {
+                return le * 1000;
+            }
+        }
+        return Double.POSITIVE_INFINITY;
     }
 
     private CompletableFuture<?> publish(Vertx vertx, Tokens tokens, int port, String body) {
