@@ -7,12 +7,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-
 import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
-import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.sources.SourceHealth;
 import dev.pulse.gateway.protocol.OutboundMessage;
 import dev.pulse.gateway.protocol.ServerMessages;

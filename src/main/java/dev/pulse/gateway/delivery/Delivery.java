@@ -1,6 +1,7 @@
 package dev.pulse.gateway.delivery;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.inject.Singleton;
 
@@ -80,11 +81,10 @@ public class Delivery {
 
     private void write(GatewaySession session, SessionOutbox outbox, OutboundMessage message) {
         outbox.writeStarted(message.bytes());
-        String tenant = session.tenant();
-        budget.started(tenant);
+        LongAdder tenantInFlight = budget.started(session.tenant());
         session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
-                    budget.finished(tenant);
+                    budget.finished(tenantInFlight);
                     outbox.writeFinished(message.bytes());
                     session.countSent();
                     metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
@@ -94,7 +94,7 @@ public class Delivery {
                     flushConflated(session, outbox);
                 },
                 failure -> {
-                    budget.finished(tenant);
+                    budget.finished(tenantInFlight);
                     outbox.writeFinished(message.bytes());
                     metrics.sendFailure();
                     LOG.debugf("Send to %s failed: %s", session, failure.toString());

@@ -42,7 +42,9 @@ public class FanoutBudget {
     /** Empty when a new event of this tenant may be fanned out now; otherwise how long to wait before trying again. */
     public Optional<Duration> refusal(String tenant) {
         boolean replicaFull = maxInFlight > 0 && inFlight.sum() >= maxInFlight;
-        boolean tenantFull = maxInFlightPerTenant > 0 && tenant(tenant).sum() >= maxInFlightPerTenant;
+        LongAdder tenantInFlight = inFlightByTenant.get(tenant);
+        boolean tenantFull = maxInFlightPerTenant > 0 && tenantInFlight != null
+                && tenantInFlight.sum() >= maxInFlightPerTenant;
         return replicaFull || tenantFull ? Optional.of(RETRY_AFTER) : Optional.empty();
     }
 
@@ -51,14 +53,18 @@ public class FanoutBudget {
         return inFlight.sum();
     }
 
-    void started(String tenant) {
+    /** One message handed to a connection of {@code tenant}; returns the tenant's count, for {@link #finished}. */
+    LongAdder started(String tenant) {
+        LongAdder tenantInFlight = tenant(tenant);
         inFlight.increment();
-        tenant(tenant).increment();
+        tenantInFlight.increment();
+        return tenantInFlight;
     }
 
-    void finished(String tenant) {
+    /** The message {@link #started} counted was flushed, or failed. */
+    void finished(LongAdder tenantInFlight) {
         inFlight.decrement();
-        tenant(tenant).decrement();
+        tenantInFlight.decrement();
     }
 
     /** One adder per tenant that ever had a message in flight (tenants are few; the adders are small). */

@@ -1,6 +1,7 @@
 package dev.pulse.gateway.lifecycle;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -99,7 +100,8 @@ public class Admission {
             Optional<String> requestedId) {
         if (shutdown.draining()) {
             metrics.connectionRefused("draining");
-            refuse(connection, shutdown.closeReason());
+            Duration delay = shutdown.reconnectDelay();
+            refuse(connection, CloseCodes.goingAway(delay), delay);
             return Optional.empty();
         }
         GatewayPrincipal principal;
@@ -113,12 +115,13 @@ public class Admission {
                         "Connection %s rejected on %s: close %d (%s)", connection.id(), endpoint,
                         failure.closeReason().getCode(), failure.metricReason()));
             }
-            refuse(connection, failure.closeReason());
+            refuse(connection, failure.closeReason(), null);
             return Optional.empty();
         }
         if (!connectRate.admit()) {
             metrics.connectionRefused("connect_rate");
-            refuse(connection, CloseCodes.tryAgainLater(connectRate.retryHint()));
+            Duration hint = connectRate.retryHint();
+            refuse(connection, CloseCodes.tryAgainLater(hint), hint);
             return Optional.empty();
         }
         GatewaySession session;
@@ -132,7 +135,7 @@ public class Admission {
             ConnectionLog.with(connection.id(), principal.tenant(), endpoint, () -> LOG.infof(
                     "Connection %s refused: %s connection limit reached (tenant=%s)", connection.id(), which,
                     principal.tenant()));
-            refuse(connection, CloseCodes.TOO_MANY_CONNECTIONS);
+            refuse(connection, CloseCodes.TOO_MANY_CONNECTIONS, null);
             return Optional.empty();
         }
         if (connection.isClosed()) {
@@ -151,11 +154,15 @@ public class Admission {
         return Optional.of(session);
     }
 
-    /** Closes a connection that is not admitted; a close that names a reconnect delay is preceded by its hint. */
-    private void refuse(WebSocketConnection connection, CloseReason reason) {
-        CloseCodes.retryAfterMillis(reason).ifPresent(millis -> connection
-                .sendText(messages.reconnect(reason, millis).text()).onFailure().recoverWithNull().await()
-                .indefinitely());
+    /**
+     * Closes a connection that is not admitted. A close that asks the client to come back after {@code retryAfter}
+     * (null for none) is preceded by the machine-readable {@code reconnect} message with that delay.
+     */
+    private void refuse(WebSocketConnection connection, CloseReason reason, Duration retryAfter) {
+        if (retryAfter != null) {
+            connection.sendText(messages.reconnect(reason, retryAfter.toMillis()).text()).onFailure().recoverWithNull()
+                    .await().indefinitely();
+        }
         connection.close(reason).onFailure().recoverWithNull().await().indefinitely();
     }
 }

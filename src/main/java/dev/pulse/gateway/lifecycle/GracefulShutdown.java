@@ -66,15 +66,14 @@ public class GracefulShutdown {
         this.closeTimeout = config.shutdown().closeTimeout();
     }
 
-    /** True from the start of the shutdown delay: new connections are refused with {@link #closeReason()}. */
+    /** True from the start of the shutdown delay: new connections are refused with 1001 and {@link #reconnectDelay()}. */
     public boolean draining() {
         return draining;
     }
 
-    /** A 1001 close with a fresh random reconnect delay. */
-    public CloseReason closeReason() {
-        return CloseCodes.goingAway(Duration.ofMillis(MIN_RECONNECT_MILLIS
-                + ThreadLocalRandom.current().nextLong(jitterMillis)));
+    /** A fresh random reconnect delay for one client, named in its 1001 close and in the reconnect message before. */
+    public Duration reconnectDelay() {
+        return Duration.ofMillis(MIN_RECONNECT_MILLIS + ThreadLocalRandom.current().nextLong(jitterMillis));
     }
 
     void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
@@ -108,8 +107,9 @@ public class GracefulShutdown {
         List<Uni<Void>> closes = new ArrayList<>(sessions.size());
         for (GatewaySession session : sessions) {
             if (!session.connection().isClosed()) {
-                CloseReason reason = closeReason();
-                String hint = messages.reconnect(reason, CloseCodes.retryAfterMillis(reason).orElse(0)).text();
+                Duration delay = reconnectDelay();
+                CloseReason reason = CloseCodes.goingAway(delay);
+                String hint = messages.reconnect(reason, delay.toMillis()).text();
                 closes.add(session.connection().sendText(hint).onFailure().recoverWithNull()
                         .chain(() -> session.connection().close(reason)).onFailure().recoverWithNull());
             }

@@ -80,16 +80,4 @@ public final class CloseCodes {
         return new CloseReason(1001, "Server restarting; reconnect in " + reconnectAfter.toMillis() + " ms");
     }
 
-    private static final java.util.regex.Pattern HINT = java.util.regex.Pattern.compile("; reconnect in (\\d+) ms$");
-
-    /**
-     * The delay a close asks the client to wait before reconnecting, read back from the reasons that
-     * {@link #goingAway} and {@link #tryAgainLater} write; empty for every other close. Pulse sends it as the
-     * machine-readable {@code reconnect} message just before such a close ({@link ServerMessages#reconnect}).
-     */
-    public static java.util.OptionalLong retryAfterMillis(CloseReason reason) {
-        java.util.regex.Matcher hint = HINT.matcher(reason.getMessage() == null ? "" : reason.getMessage());
-        return hint.find() ? java.util.OptionalLong.of(Long.parseLong(hint.group(1)))
-                : java.util.OptionalLong.empty();
-    }
 }

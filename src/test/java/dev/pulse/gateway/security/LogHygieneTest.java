@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.support.Frames;
-import dev.pulse.gateway.support.Management;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.LogCapture;
 import dev.pulse.gateway.support.Tokens;

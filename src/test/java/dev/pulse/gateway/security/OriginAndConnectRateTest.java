@@ -7,13 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.inject.Inject;
-
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.Quiet;

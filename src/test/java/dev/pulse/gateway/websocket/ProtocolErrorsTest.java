@@ -12,13 +12,11 @@ import java.util.function.Consumer;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.pulse.gateway.registry.RegistryStatistics;
-import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.Endpoints;
 import dev.pulse.gateway.support.QuietRegistryTest;
