@@ -1,17 +1,28 @@
 package dev.pulse.bench;
 
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * The floor, run as its own process like Pulse: a minimal Vert.x WebSocket server with no authentication, no parsing
  * and no bookkeeping. {@code POST /broadcast} writes the body to every connected socket, as {@code POST /ws/broadcast}
  * does for Pulse, so both get one HTTP request per broadcast and Pulse's fan-out is reported as a share of this.
+ *
+ * <p>As fast as Netty allows, so that the share means something: the frame is encoded once per broadcast into one
+ * direct buffer, each socket gets a duplicate of it written straight to its channel, and each event loop gets one task
+ * per broadcast that writes and flushes its own sockets.
  */
 public final class RawFanoutServer {
 
@@ -21,21 +32,50 @@ public final class RawFanoutServer {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-        List<ServerWebSocket> sockets = new CopyOnWriteArrayList<>();
+        Map<EventLoop, List<Channel>> byLoop = new ConcurrentHashMap<>();
         vertx.createHttpServer(new HttpServerOptions().setPort(port).setHost("127.0.0.1"))
-                .webSocketHandler(socket -> {
-                    sockets.add(socket);
-                    socket.closeHandler(ignored -> sockets.remove(socket));
-                    socket.textMessageHandler(ignored -> { });
-                })
-                .requestHandler(request -> request.body().onSuccess(body -> {
-                    String text = body.toString();
-                    for (ServerWebSocket socket : sockets) {
-                        socket.writeTextMessage(text);
+                .requestHandler(request -> {
+                    if ("websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+                        Channel channel = ((ConnectionBase) request.connection()).channel();
+                        request.toWebSocket().onSuccess(socket -> {
+                            List<Channel> loop = byLoop.computeIfAbsent(channel.eventLoop(),
+                                    l -> new CopyOnWriteArrayList<>());
+                            loop.add(channel);
+                            socket.closeHandler(ignored -> loop.remove(channel));
+                            socket.textMessageHandler(ignored -> { });
+                        });
+                        return;
                     }
-                    request.response().setStatusCode(202).end();
-                }))
+                    request.body().onSuccess(body -> {
+                        ByteBuf frame = frame(body.getBytes());
+                        byLoop.forEach((loop, channels) -> loop.execute(() -> {
+                            for (Channel channel : channels) {
+                                channel.write(frame.duplicate(), channel.voidPromise());
+                            }
+                            for (Channel channel : channels) {
+                                channel.flush();
+                            }
+                        }));
+                        request.response().setStatusCode(202).end();
+                    });
+                })
                 .listen().toCompletionStage().toCompletableFuture().get();
         System.out.println("floor listening on " + port);
+    }
+
+    /** A final, unmasked text frame in one direct buffer, shared read-only by every write. */
+    private static ByteBuf frame(byte[] payload) {
+        int length = payload.length;
+        ByteBuffer frame = ByteBuffer.allocateDirect(10 + length);
+        frame.put((byte) 0x81);
+        if (length < 126) {
+            frame.put((byte) length);
+        } else if (length <= 0xFFFF) {
+            frame.put((byte) 126).putShort((short) length);
+        } else {
+            frame.put((byte) 127).putLong(length);
+        }
+        frame.put(payload).flip();
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(frame));
     }
 }

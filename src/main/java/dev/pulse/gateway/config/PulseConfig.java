@@ -190,6 +190,14 @@ public interface PulseConfig {
         /** The same bound for one tenant's connections, so that one tenant's burst cannot take the whole replica. */
         @WithDefault("20000")
         int maxInFlightPerTenant();
+
+        /**
+         * How long the oldest write queued on an event loop may have waited before new events are refused (as past
+         * {@link #maxInFlight()}): the bound on the delay Pulse itself adds when more is offered than the event
+         * loops can write. 0: no bound.
+         */
+        @WithDefault("100ms")
+        Duration maxQueueDelay();
     }
 
     interface Stats {

@@ -1,25 +1,30 @@
 package dev.pulse.gateway.delivery;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.List;
 
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
-import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
 import io.quarkus.runtime.Startup;
 import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.session.SessionOutbox;
 
 /**
- * Writes finished frames to connections. Never blocks: the write is queued on the connection's event loop and its
- * outcome is counted. Callers build a message once and pass the same {@link OutboundMessage} for every target.
+ * Writes finished frames to connections. Never blocks: the write is queued on the connection's event loop
+ * ({@link WriteQueues}) and its outcome is counted. Callers build a message once and pass the same
+ * {@link OutboundMessage} for every target; every target gets a duplicate of the same frame bytes
+ * ({@link OutboundMessage#wire()}), written straight to its socket channel and flushed once per run of its loop.
  *
  * <p>Slow consumers: a connection has at most {@code pulse.delivery.max-pending-messages} writes, and
  * {@code pulse.delivery.max-pending-bytes} bytes, not yet flushed to its socket. At either bound, telemetry is held back and conflated to the newest point per device (sent when the client
@@ -32,18 +37,22 @@ import dev.pulse.gateway.session.SessionOutbox;
  */
 @Startup
 @Singleton
-public class Delivery {
+public class Delivery implements WriteQueues.Writer {
 
     private static final Logger LOG = Logger.getLogger(Delivery.class);
 
     private final GatewayMetrics metrics;
     private final ServerClose closer;
     private final FanoutBudget budget;
+    private final WriteQueues queues;
     private final int maxPending;
     private final long maxPendingBytes;
 
-    public Delivery(GatewayMetrics metrics, ServerClose closer, FanoutBudget budget, PulseConfig config) {
+    public Delivery(GatewayMetrics metrics, ServerClose closer, FanoutBudget budget, WriteQueues queues,
+            PulseConfig config) {
         this.metrics = metrics;
+        this.queues = queues;
+        queues.writer(this);
         this.closer = closer;
         this.budget = budget;
         this.maxPending = Math.max(1, config.delivery().maxPendingMessages());
@@ -80,23 +89,107 @@ public class Delivery {
     }
 
     private void write(GatewaySession session, SessionOutbox outbox, OutboundMessage message) {
+        Channel channel = channel(session, outbox);
+        if (channel == null) {
+            writeThroughConnection(session, message);
+            return;
+        }
         outbox.writeStarted(message.bytes());
-        LongAdder tenantInFlight = budget.started(session.tenant());
+        budget.started(outbox.tenantInFlight());
+        queues.write(channel, session, message);
+    }
+
+    /** The connection's socket channel, bound to its outbox on the first write. */
+    private Channel channel(GatewaySession session, SessionOutbox outbox) {
+        Channel channel = outbox.channel();
+        if (channel == null) {
+            channel = ServerClose.channel(session.connection());
+            if (channel != null) {
+                outbox.bind(channel, budget.tenantCounter(session.tenant()));
+            }
+        }
+        return channel;
+    }
+
+    /**
+     * On the connection's event loop: the message goes into the socket's buffer, unflushed. The run's last message
+     * is held back, to be written by {@link #flush} with the one promise that reports the whole run.
+     */
+    @Override
+    public void write(GatewaySession session, OutboundMessage message, List<GatewaySession> touched) {
+        SessionOutbox outbox = session.outbox();
+        Channel channel = outbox.channel();
+        if (!channel.isActive()) {
+            budget.finished(outbox.tenantInFlight(), 1);
+            outbox.writeFinished(message.bytes());
+            metrics.sendFailures(1);
+            return;
+        }
+        OutboundMessage previous = outbox.addToRun(message);
+        if (previous == null) {
+            touched.add(session);
+        } else {
+            channel.write(previous.wire().duplicate(), outbox.silentPromise());
+        }
+        session.countSent();
+        metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
+        if (message.originMillis() != 0) {
+            measureDelay(message);
+        }
+    }
+
+    /** On the connection's event loop, at the end of a run: the last write, the one flush, and their outcome. */
+    @Override
+    public void flush(GatewaySession session) {
+        SessionOutbox outbox = session.outbox();
+        int messages = outbox.runMessages();
+        long bytes = outbox.runBytes();
+        OutboundMessage last = outbox.endRun();
+        Channel channel = outbox.channel();
+        ChannelPromise promise = channel.newPromise();
+        promise.addListener(new RunWritten(session, messages, bytes));
+        channel.writeAndFlush(last.wire().duplicate(), promise);
+    }
+
+    /** The outcome of a run's writes to one connection: they are written in order, so the last one speaks for all. */
+    private final class RunWritten implements ChannelFutureListener {
+
+        private final GatewaySession session;
+        private final int messages;
+        private final long bytes;
+
+        RunWritten(GatewaySession session, int messages, long bytes) {
+            this.session = session;
+            this.messages = messages;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void operationComplete(ChannelFuture written) {
+            SessionOutbox outbox = session.outbox();
+            budget.finished(outbox.tenantInFlight(), messages);
+            outbox.writesFinished(messages, bytes);
+            if (written.isSuccess()) {
+                flushConflated(session, outbox);
+            } else {
+                metrics.sendFailures(messages);
+                LOG.debugf("Send to %s failed: %s", session, written.cause());
+            }
+        }
+    }
+
+    /**
+     * For a connection whose socket is not known (not expected: every server endpoint's upgrade records it), the
+     * framework's own send: correct, only slower.
+     */
+    private void writeThroughConnection(GatewaySession session, OutboundMessage message) {
         session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
-                    budget.finished(tenantInFlight);
-                    outbox.writeFinished(message.bytes());
                     session.countSent();
                     metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
-                    if (message.originMillis() != 0) {
-                        measureDelay(message);
-                    }
-                    flushConflated(session, outbox);
                 },
                 failure -> {
-                    budget.finished(tenantInFlight);
-                    outbox.writeFinished(message.bytes());
-                    metrics.sendFailure();
+                    metrics.sendFailures(1);
                     LOG.debugf("Send to %s failed: %s", session, failure.toString());
                 });
     }

@@ -14,8 +14,9 @@ import io.micrometer.core.instrument.Tags;
 
 /**
  * How much fan-out is in flight: messages handed to connections and not yet flushed to their sockets, on this
- * replica and per tenant. Publishers ask it before an event is fanned out; past {@code pulse.events.max-in-flight}
- * (or the tenant's {@code max-in-flight-per-tenant}) the event is refused, so the backlog, and with it the delay of
+ * replica and per tenant, and how long the oldest queued write has waited for its event loop. Publishers ask it before
+ * an event is fanned out; past {@code pulse.events.max-in-flight} (or the tenant's {@code max-in-flight-per-tenant}),
+ * or with writes queued for longer than {@code pulse.events.max-queue-delay}, the event is refused, so the backlog, and with it the delay of
  * every delivered event, stays bounded whatever rate is offered. The refusal names a retry delay.
  *
  * <p>Counted with {@link LongAdder}s: incremented and decremented once per message per recipient on many threads,
@@ -31,17 +32,24 @@ public class FanoutBudget {
     private final Map<String, LongAdder> inFlightByTenant = new ConcurrentHashMap<>();
     private final long maxInFlight;
     private final long maxInFlightPerTenant;
+    private final long maxQueueDelayNanos;
+    private final WriteQueues queues;
 
-    public FanoutBudget(PulseConfig config, GatewayMetrics metrics) {
+    public FanoutBudget(PulseConfig config, GatewayMetrics metrics, WriteQueues queues) {
         this.maxInFlight = config.events().maxInFlight();
         this.maxInFlightPerTenant = config.events().maxInFlightPerTenant();
+        this.maxQueueDelayNanos = config.events().maxQueueDelay().toNanos();
+        this.queues = queues;
         metrics.gauge("pulse.fanout.in.flight", "Messages written to connections and not yet flushed to their sockets",
                 Tags.empty(), this::inFlight, null);
+        metrics.gauge("pulse.fanout.backlog", "How long the oldest write queued on an event loop has waited",
+                Tags.empty(), () -> queues.backlogNanos() / 1e9, "seconds");
     }
 
     /** Empty when a new event of this tenant may be fanned out now; otherwise how long to wait before trying again. */
     public Optional<Duration> refusal(String tenant) {
-        boolean replicaFull = maxInFlight > 0 && inFlight.sum() >= maxInFlight;
+        boolean replicaFull = maxInFlight > 0 && inFlight.sum() >= maxInFlight
+                || maxQueueDelayNanos > 0 && queues.backlogNanos() > maxQueueDelayNanos;
         LongAdder tenantInFlight = inFlightByTenant.get(tenant);
         boolean tenantFull = maxInFlightPerTenant > 0 && tenantInFlight != null
                 && tenantInFlight.sum() >= maxInFlightPerTenant;
@@ -53,22 +61,20 @@ public class FanoutBudget {
         return inFlight.sum();
     }
 
-    /** One message handed to a connection of {@code tenant}; returns the tenant's count, for {@link #finished}. */
-    LongAdder started(String tenant) {
-        LongAdder tenantInFlight = tenant(tenant);
+    /** One message handed to a connection; {@code tenantInFlight} is its tenant's {@link #tenantCounter}. */
+    void started(LongAdder tenantInFlight) {
         inFlight.increment();
         tenantInFlight.increment();
-        return tenantInFlight;
     }
 
-    /** The message {@link #started} counted was flushed, or failed. */
-    void finished(LongAdder tenantInFlight) {
-        inFlight.decrement();
-        tenantInFlight.decrement();
+    /** Messages {@link #started} counted were flushed, or failed. */
+    void finished(LongAdder tenantInFlight, int messages) {
+        inFlight.add(-messages);
+        tenantInFlight.add(-messages);
     }
 
     /** One adder per tenant that ever had a message in flight (tenants are few; the adders are small). */
-    private LongAdder tenant(String tenant) {
+    LongAdder tenantCounter(String tenant) {
         LongAdder adder = inFlightByTenant.get(tenant);
         return adder != null ? adder : inFlightByTenant.computeIfAbsent(tenant, t -> new LongAdder());
     }

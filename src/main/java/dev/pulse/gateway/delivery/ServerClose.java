@@ -6,6 +6,7 @@ import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.session.GatewaySession;
+import io.netty.channel.Channel;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
@@ -34,10 +35,12 @@ public class ServerClose implements HttpUpgradeCheck {
     private static final UserData.TypedKey<HttpConnection> TRANSPORT = new UserData.TypedKey<>("pulse.transport");
 
     private final Vertx vertx;
+    private final WriteQueues queues;
     private final long closeTimeoutMillis;
 
-    public ServerClose(Vertx vertx, PulseConfig config) {
+    public ServerClose(Vertx vertx, WriteQueues queues, PulseConfig config) {
         this.vertx = vertx;
+        this.queues = queues;
         this.closeTimeoutMillis = Math.max(1, config.keepalive().closeTimeout().toMillis());
     }
 
@@ -47,8 +50,25 @@ public class ServerClose implements HttpUpgradeCheck {
         return CheckResult.permitUpgrade();
     }
 
-    /** Sends the close frame and makes sure the connection is gone within the close timeout either way. */
+    /**
+     * Sends the close frame, after what was queued for the connection before (an error message that explains the
+     * close arrives first), and makes sure the connection is gone within the close timeout either way.
+     */
     public void close(WebSocketConnection connection, CloseReason reason) {
+        Channel channel = GatewaySession.of(connection).map(session -> session.outbox().channel()).orElse(null);
+        if (channel != null) {
+            queues.afterQueuedWrites(channel, () -> closeNow(connection, reason));
+        } else {
+            closeNow(connection, reason);
+        }
+    }
+
+    /** The socket channel a connection arrived on, or null if the upgrade did not record one. */
+    public static Channel channel(WebSocketConnection connection) {
+        return connection.userData().get(TRANSPORT) instanceof ConnectionBase base ? base.channel() : null;
+    }
+
+    private void closeNow(WebSocketConnection connection, CloseReason reason) {
         connection.close(reason).subscribe().with(ignored -> { }, ignored -> { });
         HttpConnection transport = connection.userData().get(TRANSPORT);
         if (transport != null) {

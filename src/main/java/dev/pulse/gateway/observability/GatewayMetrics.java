@@ -272,8 +272,8 @@ public class GatewayMetrics {
         bytesSent.increment(bytes);
     }
 
-    public void sendFailure() {
-        sendFailures.increment();
+    public void sendFailures(int messages) {
+        sendFailures.increment(messages);
     }
 
     /** A telemetry message held back (and possibly replaced by a newer one) for a client that reads too slowly. */

@@ -1,6 +1,11 @@
 package dev.pulse.gateway.protocol;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * A finished server-to-client frame: the text, its size in UTF-8 bytes, its kind (for metrics), for telemetry the
@@ -8,8 +13,12 @@ import java.time.Instant;
  * happened ({@code originMillis}, epoch milliseconds; 0 for none): the event's publication, the alert change, the
  * telemetry point's time. Delivery measures the delay from there to the write. Built once per message, however many
  * connections it goes to.
+ *
+ * <p>{@link #wire()} is the complete WebSocket frame, encoded once on first use and shared by every recipient: a
+ * fan-out to a thousand connections encodes the JSON once, builds one frame, and writes a thousand duplicates of the
+ * same bytes.
  */
-public record OutboundMessage(Kind kind, String text, int bytes, String conflationKey, long originMillis) {
+public final class OutboundMessage {
 
     /** What a message is, as the {@code type} label of {@code pulse_messages_sent_total}. */
     public enum Kind {
@@ -31,6 +40,22 @@ public record OutboundMessage(Kind kind, String text, int bytes, String conflati
         }
     }
 
+    private final Kind kind;
+    private final String text;
+    private final int bytes;
+    private final String conflationKey;
+    private final long originMillis;
+    /** Built on first use; a race builds it twice, harmlessly (both are the same bytes). */
+    private volatile ByteBuf wire;
+
+    private OutboundMessage(Kind kind, String text, int bytes, String conflationKey, long originMillis) {
+        this.kind = kind;
+        this.text = text;
+        this.bytes = bytes;
+        this.conflationKey = conflationKey;
+        this.originMillis = originMillis;
+    }
+
     public static OutboundMessage of(Kind kind, String text) {
         return new OutboundMessage(kind, text, utf8Length(text), null, 0);
     }
@@ -38,6 +63,27 @@ public record OutboundMessage(Kind kind, String text, int bytes, String conflati
     /** A message that a newer one with the same key may replace while the client is behind. */
     public static OutboundMessage conflatable(Kind kind, String text, String key) {
         return new OutboundMessage(kind, text, utf8Length(text), key, 0);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    /** The payload's size in UTF-8 bytes. */
+    public int bytes() {
+        return bytes;
+    }
+
+    public String conflationKey() {
+        return conflationKey;
+    }
+
+    public long originMillis() {
+        return originMillis;
     }
 
     /** This message, marked as carrying something that happened at {@code origin}. */
@@ -51,6 +97,48 @@ public record OutboundMessage(Kind kind, String text, int bytes, String conflati
      */
     public OutboundMessage withoutOrigin() {
         return originMillis == 0 ? this : new OutboundMessage(kind, text, bytes, conflationKey, 0);
+    }
+
+    /**
+     * The whole WebSocket frame (final text frame, unmasked as a server's are), to be written as
+     * {@code wire().duplicate()}: each recipient gets its own indices over the same bytes. The buffer is direct, so
+     * the socket write needs no copy, and unreleasable: the garbage collector frees it with this message, however many
+     * writes are still referring to it when the message itself is dropped.
+     *
+     * <p>It goes to the socket as it is, past any compression extension: RFC 7692 lets an endpoint send any message
+     * uncompressed (RSV1 clear), and compressing per connection would undo the point of encoding once.
+     */
+    public ByteBuf wire() {
+        ByteBuf built = wire;
+        if (built == null) {
+            built = encodeFrame(text.getBytes(StandardCharsets.UTF_8));
+            wire = built;
+        }
+        return built;
+    }
+
+    static ByteBuf encodeFrame(byte[] payload) {
+        int length = payload.length;
+        int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+        ByteBuffer frame = ByteBuffer.allocateDirect(header + length);
+        frame.put((byte) 0x81); // FIN, text
+        if (length < 126) {
+            frame.put((byte) length);
+        } else if (length <= 0xFFFF) {
+            frame.put((byte) 126);
+            frame.putShort((short) length);
+        } else {
+            frame.put((byte) 127);
+            frame.putLong(length);
+        }
+        frame.put(payload);
+        frame.flip();
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(frame));
+    }
+
+    @Override
+    public String toString() {
+        return "OutboundMessage[" + kind.label() + ", " + bytes + " bytes]";
     }
 
     private static int utf8Length(String text) {

@@ -7,16 +7,33 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
+
 import dev.pulse.gateway.protocol.OutboundMessage;
 
 /**
  * What is on its way to one connection: writes not yet flushed to the socket, and telemetry held back while the client
  * reads too slowly (only the newest point per device, so it is bounded by the connection's device subscriptions).
+ *
+ * <p>It also keeps the connection's socket channel, and the state of the current write run on the channel's event
+ * loop (the message held back to carry the run's completion, and what the run wrote); those fields are only touched
+ * on that loop.
  */
 public final class SessionOutbox {
 
     private final AtomicInteger pending = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private volatile Channel channel;
+    private ChannelPromise silentPromise;
+    private LongAdder tenantInFlight;
+    private OutboundMessage runLast;
+    private int runMessages;
+    private long runBytes;
     private final Map<String, OutboundMessage> conflated = new LinkedHashMap<>();
     private final AtomicBoolean overflowed = new AtomicBoolean();
 
@@ -36,8 +53,66 @@ public final class SessionOutbox {
     }
 
     public void writeFinished(int bytes) {
-        pending.decrementAndGet();
+        writesFinished(1, bytes);
+    }
+
+    public void writesFinished(int messages, long bytes) {
+        pending.addAndGet(-messages);
         pendingBytes.addAndGet(-bytes);
+    }
+
+    /** The socket channel of the connection, or null before {@link #bind}. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Binds the connection's socket channel and the tenant's in-flight counter (once, on the first write). */
+    public void bind(Channel channel, LongAdder tenantInFlight) {
+        this.tenantInFlight = tenantInFlight;
+        this.silentPromise = new VoidChannelPromise(channel, false);
+        this.channel = channel;
+    }
+
+    /** The tenant's counter of messages in flight, as {@link #bind} got it. */
+    public LongAdder tenantInFlight() {
+        return tenantInFlight;
+    }
+
+    /**
+     * A promise for writes whose outcome the run's last write reports: it neither allocates nor, on failure, fires
+     * an exception down the pipeline (a write racing a close is expected, not an error).
+     */
+    public ChannelPromise silentPromise() {
+        return silentPromise;
+    }
+
+    /**
+     * Adds a message to the current run; returns the message it displaces as the run's last (to be written now with
+     * the silent promise), or null for the run's first message.
+     */
+    public OutboundMessage addToRun(OutboundMessage message) {
+        OutboundMessage previous = runLast;
+        runLast = message;
+        runMessages++;
+        runBytes += message.bytes();
+        return previous;
+    }
+
+    /** The run's last message, to be written with the promise that reports the whole run; the run is reset. */
+    public OutboundMessage endRun() {
+        OutboundMessage last = runLast;
+        runLast = null;
+        runMessages = 0;
+        runBytes = 0;
+        return last;
+    }
+
+    public int runMessages() {
+        return runMessages;
+    }
+
+    public long runBytes() {
+        return runBytes;
     }
 
     /** Keeps only the newest telemetry message of a device until the client catches up. */

@@ -1,0 +1,158 @@
+package dev.pulse.gateway.delivery;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.PlatformDependent;
+
+import dev.pulse.gateway.protocol.OutboundMessage;
+import dev.pulse.gateway.session.GatewaySession;
+
+/**
+ * One write queue per event loop: whoever sends to a connection (a fan-out loop on a worker thread, a poller, a
+ * command handler) appends to the queue of the loop that owns the connection's socket, and that loop writes the queue
+ * in runs. Per run, each connection is flushed once, however many messages it got: a burst of events costs one
+ * socket write per connection, not one per message, and a thousand recipients cost one task hand-off per event loop,
+ * not a thousand.
+ *
+ * <p>Order: messages and closes queued for a connection from one thread are written in that order (a close queued
+ * after an error message goes out after it).
+ *
+ * <p>The age of the oldest queued write is the replica's fan-out backlog: {@link FanoutBudget} refuses new events
+ * while it is above {@code pulse.events.max-queue-delay}.
+ */
+@Singleton
+public class WriteQueues {
+
+    /** What the loop does with a queued message; {@link Delivery} is the one implementation. */
+    interface Writer {
+        /**
+         * Hands the message to the connection's socket buffer, unflushed, and adds the session to {@code touched} if it
+         * is its first message of the run.
+         */
+        void write(GatewaySession session, OutboundMessage message, List<GatewaySession> touched);
+
+        /** Ends the run for a connection that got messages in it: the last write and the one flush. */
+        void flush(GatewaySession session);
+    }
+
+    private static final Logger LOG = Logger.getLogger(WriteQueues.class);
+
+    private final ConcurrentHashMap<EventLoop, LoopQueue> loops = new ConcurrentHashMap<>();
+    private volatile Writer writer;
+
+    void writer(Writer writer) {
+        this.writer = writer;
+    }
+
+    void write(Channel channel, GatewaySession session, OutboundMessage message) {
+        queue(channel).add(new Queued(session, message, null, System.nanoTime()));
+    }
+
+    /** Runs {@code task} on the connection's event loop once what was queued for it before is written. */
+    public void afterQueuedWrites(Channel channel, Runnable task) {
+        queue(channel).add(new Queued(null, null, task, System.nanoTime()));
+    }
+
+    /** How long the oldest write still queued on any event loop has waited, in nanoseconds; 0 with none queued. */
+    public long backlogNanos() {
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (LoopQueue queue : loops.values()) {
+            long since = queue.oldestSince;
+            if (since != 0) {
+                oldest = Math.max(oldest, now - since);
+            }
+        }
+        return oldest;
+    }
+
+    private LoopQueue queue(Channel channel) {
+        EventLoop loop = channel.eventLoop();
+        LoopQueue queue = loops.get(loop);
+        return queue != null ? queue : loops.computeIfAbsent(loop, LoopQueue::new);
+    }
+
+    private record Queued(GatewaySession session, OutboundMessage message, Runnable task, long queuedAt) {
+    }
+
+    /** The queue of one event loop; {@link #run} only ever runs on that loop. */
+    private final class LoopQueue implements Runnable {
+
+        /**
+         * Writes per run, so reads, timers and other tasks of the loop get their turn during a long fan-out (a run of
+         * 4096 small frames takes a few milliseconds).
+         */
+        private static final int MAX_WRITES_PER_RUN = 4096;
+
+        private final EventLoop loop;
+        private final Queue<Queued> queue = PlatformDependent.newMpscQueue();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        /** When the oldest queued write was queued (System.nanoTime), 0 when none waits. Read by any thread. */
+        private volatile long oldestSince;
+        /** Connections written to in this run, to be flushed at its end. */
+        private final List<GatewaySession> touched = new ArrayList<>();
+
+        LoopQueue(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void add(Queued queued) {
+            queue.offer(queued);
+            if (scheduled.compareAndSet(false, true)) {
+                if (oldestSince == 0) {
+                    oldestSince = queued.queuedAt();
+                }
+                loop.execute(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            // Before polling: a write queued from now on schedules another run, so none is left behind.
+            scheduled.set(false);
+            Writer sink = writer;
+            int written = 0;
+            Queued queued;
+            while (written < MAX_WRITES_PER_RUN && (queued = queue.poll()) != null) {
+                if (queued.task() != null) {
+                    flushTouched(sink);
+                    runTask(queued.task());
+                } else {
+                    sink.write(queued.session(), queued.message(), touched);
+                    written++;
+                }
+            }
+            flushTouched(sink);
+            Queued next = queue.peek();
+            oldestSince = next == null ? 0 : next.queuedAt();
+            if (next != null && scheduled.compareAndSet(false, true)) {
+                loop.execute(this);
+            }
+        }
+
+        private void flushTouched(Writer sink) {
+            for (int i = 0; i < touched.size(); i++) {
+                sink.flush(touched.get(i));
+            }
+            touched.clear();
+        }
+
+        private void runTask(Runnable task) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("A task queued after writes failed", e);
+            }
+        }
+    }
+}
