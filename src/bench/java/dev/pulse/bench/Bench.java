@@ -62,6 +62,8 @@ public final class Bench {
     private final Map<String, String> stack = new HashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private int connections = 10_000;
+    /** Members of the fan-out room: the first clients; the others join a room nobody publishes to. */
+    private int room = 1_000;
     private int devices = 1_000;
     private String heap = "1g";
     private int seconds = 5;
@@ -75,6 +77,7 @@ public final class Bench {
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--connections" -> bench.connections = Integer.parseInt(args[i + 1]);
+                case "--room" -> bench.room = Integer.parseInt(args[i + 1]);
                 case "--devices" -> bench.devices = Integer.parseInt(args[i + 1]);
                 case "--heap" -> bench.heap = args[i + 1];
                 case "--seconds" -> bench.seconds = Integer.parseInt(args[i + 1]);
@@ -86,6 +89,7 @@ public final class Bench {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
+        bench.room = Math.min(bench.room, bench.connections);
         bench.run();
         System.exit(0);
     }
@@ -103,12 +107,12 @@ public final class Bench {
         // Every generated client shares one subject; the prod profile's per-subject cap is for real users.
         environment.put("PULSE_LIMITS_CONNECTIONS_PER_SUBJECT", "0");
         environment.put("PULSE_LIMITS_CONNECTS_PER_SECOND", "0");
-        environment.put("PULSE_TELEMETRY_POLL_INTERVAL", "1s");
+        environment.put("PULSE_TELEMETRY_POLL_INTERVAL", "5s");
         environment.put("PULSE_ALERTS_POLL_INTERVAL", "5s");
         environment.put("PULSE_LIMITS_DEVICES_PER_CONNECTION", "1000");
         environment.putAll(extraEnvironment);
         results.put("settings", Map.of("connections", connections, "devices", devices, "heap", heap,
-                "seconds_per_phase", seconds, "telemetry_poll_interval", "1s", "alert_poll_interval", "5s",
+                "seconds_per_phase", seconds, "jvm_options", JIT, "telemetry_poll_interval", "5s", "alert_poll_interval", "5s",
                 "extra_environment", extraEnvironment, "skipped", skipped));
         // The schema, as the migration Job would make it (a no-op when the tests have run on this stack).
         PackagedPulse.MigrationRun migration = PackagedPulse.migrate("bench-migrate",
@@ -119,9 +123,26 @@ public final class Bench {
         closeBenchAlerts();
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        if (!skipped.contains("floor")) {
+            // First, so that the load generator's own receive path is compiled before either server is measured
+            // (the floor's first phase warms it); Pulse then starts fresh, as in production after a deploy.
+            Process floor = startFloor();
+            Clients raw = new Clients(vertx, room);
+            try {
+                raw.connect(FLOOR_PORT, room, i -> "/", i -> List.of());
+                Publisher toFloor = event -> post(vertx, FLOOR_PORT, "/broadcast", null, event);
+                warmUp(toFloor);
+                fanout("floor", raw, toFloor, null);
+            } finally {
+                raw.closeAll();
+                floor.destroy();
+            }
+            // Every socket to the floor released before Pulse's come: one process holds at most about 20,000.
+            awaitCount(raw.closed, room, Duration.ofSeconds(60));
+        }
         Clients clients = new Clients(vertx, connections);
         try (PackagedPulse pulse = PackagedPulse.startPackaged("bench-pulse", environment,
-                List.of("-Xms" + heap, "-Xmx" + heap))) {
+                List.of("-Xms" + heap, "-Xmx" + heap, JIT))) {
             capacity(pulse, clients, tokens);
             if (!skipped.contains("telemetry")) {
                 telemetry(pulse, clients);
@@ -144,24 +165,13 @@ public final class Bench {
             return;
         }
         databaseLoad();
-        // Every socket to Pulse released before the floor's come: one process holds at most about 20,000.
-        awaitCount(clients.closed, connections, Duration.ofSeconds(60));
-        Process floor = startFloor();
-        try {
-            Clients raw = new Clients(vertx, connections);
-            raw.connect(FLOOR_PORT, connections, i -> "/", i -> List.of());
-            fanout("floor", raw, event -> post(vertx, FLOOR_PORT, "/broadcast", null, event), null);
-            raw.closeAll();
-        } finally {
-            floor.destroy();
-        }
         report();
         vertx.close();
     }
 
     // --- scenarios -----------------------------------------------------------------------------------------------
 
-    /** 1. N authenticated connections, each watching one device and the alerts, all in one room. */
+    /** 1. N authenticated connections, each watching one device and the alerts, the first {@link #room} in one room. */
     private void capacity(PackagedPulse pulse, Clients clients, Tokens tokens) throws Exception {
         double heapBefore = pulse.heapAfterGc();
         long rssBefore = pulse.residentKib() * 1024;
@@ -176,7 +186,7 @@ public final class Bench {
         clients.connect(pulse.port(), connections, i -> "/api/v2/ws?token=" + token, i -> List.of(
                 "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % devices) + "\"}",
                 "{\"action\":\"subscribe\",\"type\":\"alerts\"}",
-                "{\"action\":\"join\",\"room\":\"" + ROOM + "\"}"));
+                "{\"action\":\"join\",\"room\":\"" + (i < room ? ROOM : "idle") + "\"}"));
         awaitCount(joined, connections, Duration.ofMinutes(5));
         double elapsed = (System.nanoTime() - started) / 1e9;
         pause(3000);
@@ -285,6 +295,22 @@ public final class Bench {
         System.out.println("alerts: " + figures);
     }
 
+    /** Unmeasured: 10 s of broadcasts at 100/s, then time for the clients to read them. */
+    private void warmUp(Publisher publisher) throws Exception {
+        long started = System.nanoTime();
+        for (int i = 0; i < 1000; i++) {
+            long due = started + i * 10_000_000L;
+            while (System.nanoTime() < due) {
+                pause(1);
+            }
+            publisher.publish("{\"event_type\":\"bench\",\"room\":\"" + ROOM + "\",\"data\":{\"kind\":\"warm-up\"}}");
+        }
+        pause(3000);
+    }
+
+    /** The JVM image's compiler setting (src/main/docker/Dockerfile.jvm): Pulse is measured as it ships. */
+    static final String JIT = "-XX:TieredStopAtLevel=1";
+
     /** A publisher: takes the event text (with its send time) and delivers it to every client. */
     private interface Publisher {
         CompletableFuture<?> publish(String eventJson);
@@ -322,7 +348,7 @@ public final class Bench {
                 publisher.publish("{\"event_type\":\"bench\",\"room\":\"" + ROOM + "\",\"data\":{\"kind\":\"fanout\","
                         + "\"t\":" + System.nanoTime() + "}}");
             }
-            long expected = (long) count * connections;
+            long expected = (long) count * room;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (delivered.get() < expected && System.nanoTime() < deadline) {
                 pause(20);
@@ -331,8 +357,8 @@ public final class Bench {
             double[] summary = latencies.summary();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("broadcasts_per_s", rate);
-            row.put("recipients", connections);
-            row.put("offered_messages_per_s", rate * connections);
+            row.put("recipients", room);
+            row.put("offered_messages_per_s", rate * room);
             row.put("delivered", delivered.get());
             row.put("delivered_share", round(delivered.get() / (double) expected));
             row.put("delivered_messages_per_s", round(delivered.get() / elapsed));
@@ -544,9 +570,9 @@ public final class Bench {
         md.append("Written by `src/scripts/bench.sh` (").append(machine.get("date")).append("): ")
                 .append(machine.get("cpus")).append(" CPUs, ").append(machine.get("memory_gib")).append(" GiB, ")
                 .append(machine.get("os")).append(", ").append(machine.get("jdk")).append(". Pulse from the packaged ")
-                .append("jar with `-Xms").append(heap).append(" -Xmx").append(heap).append("`; the load generator in one JVM and ")
+                .append("jar with `-Xms").append(heap).append(" -Xmx").append(heap).append(" ").append(JIT).append("` (as the JVM image runs it); the load generator in one JVM and ")
                 .append("the floor server in another, all on the same machine with PostgreSQL 15 and InfluxDB 1.6.7. ")
-                .append("Telemetry poll 1 s, alert poll 5 s; ").append(seconds).append(" s per measured phase. ")
+                .append("Telemetry poll 5 s, alert poll 5 s; ").append(seconds).append(" s per measured phase. ")
                 .append("Raw figures: `target/bench/results.json`.\n\n");
         md.append("## Capacity\n\n| connections | connect rate /s | heap per connection | RSS idle → loaded | RSS per ")
                 .append("connection | idle CPU (one core) |\n|---|---|---|---|---|---|\n");
@@ -554,9 +580,10 @@ public final class Bench {
                 capacity.get("connections"), capacity.get("connect_rate_per_s"),
                 capacity.get("heap_per_connection_kib"), capacity.get("rss_idle_mib"), capacity.get("rss_loaded_mib"),
                 capacity.get("rss_per_connection_kib"), capacity.get("idle_cpu_percent_of_one_core")));
-        md.append("Each connection watches one device (of ").append(devices).append("), subscribes to alerts and is ")
-                .append("in one room, all of tenant `bench`.\n\n");
-        md.append("## Fan-out: one room of ").append(connections).append(" clients, `POST /ws/broadcast`\n\n")
+        md.append("Each connection watches one device (of ").append(devices).append("), subscribes to alerts and joins ")
+                .append("a room (the first ").append(room).append(" the fan-out room), all of tenant `bench`.\n\n");
+        md.append("## Fan-out: one room of ").append(room).append(" clients (of the ").append(connections)
+                .append(" connected), `POST /ws/broadcast`\n\n")
                 .append("| broadcasts/s | offered msg/s | Pulse delivered msg/s | floor delivered msg/s | Pulse / floor ")
                 .append("| Pulse p50 / p99 / max ms | floor p50 / p99 / max ms |\n|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < pulseRows.size(); i++) {
@@ -585,7 +612,7 @@ public final class Bench {
                 alerts.get("deliveries"), alerts.get("latency_p50_ms"), alerts.get("latency_p99_ms"),
                 alerts.get("latency_max_ms"), alerts.get("postgres_queries")));
         md.append("Telemetry latency is from the write to InfluxDB to the client, so it includes the wait for the next ")
-                .append("poll (1 s). Alert latency is from the committed INSERT to each of the subscribers.\n\n");
+                .append("poll (5 s). Alert latency is from the committed INSERT to each of the subscribers.\n\n");
         md.append("## Database load against the per-connection polling design\n\n")
                 .append("| | InfluxDB queries per interval | PostgreSQL queries per interval |\n|---|---|---|\n");
         md.append(String.format(Locale.ROOT, "| per-connection polling (seed 004), computed | %s | %s |%n",
@@ -616,7 +643,7 @@ public final class Bench {
                     .append("time; cycle times are Pulse's own `pulse_poll_duration_seconds` (mean over the phase; the ")
                     .append("max is Micrometer's rolling window of about two minutes, so it may include the phase ")
                     .append("before). Queries per interval include the first reads after the subscribes. Telemetry ")
-                    .append("poll 1 s, alert poll 5 s.\n");
+                    .append("poll 5 s, alert poll 5 s.\n");
         }
         Files.writeString(root.resolve("src/bench/BENCHMARKS.md"), md.toString());
         System.out.println();

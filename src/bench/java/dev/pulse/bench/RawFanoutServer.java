@@ -1,10 +1,11 @@
 package dev.pulse.bench;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -21,41 +22,74 @@ import io.vertx.core.net.impl.ConnectionBase;
  * does for Pulse, so both get one HTTP request per broadcast and Pulse's fan-out is reported as a share of this.
  *
  * <p>As fast as Netty allows, so that the share means something: the frame is encoded once per broadcast into one
- * direct buffer, each socket gets a duplicate of it written straight to its channel, and each event loop gets one task
- * per broadcast that writes and flushes its own sockets.
+ * direct buffer, each socket gets a duplicate of it written straight to its channel, each event loop gets one task per
+ * broadcast, and broadcasts that arrive within {@value #FLUSH_INTERVAL_NANOS} ns of a loop's last flush share one
+ * socket write per connection (Pulse's own {@code pulse.delivery.flush-interval}, at its default).
  */
 public final class RawFanoutServer {
 
+    private static final long FLUSH_INTERVAL_NANOS = 10_000_000;
+
     private RawFanoutServer() {
+    }
+
+    /** One event loop's sockets and the frames waiting for its next write run; touched only on that loop. */
+    private static final class LoopFanout {
+        final EventLoop loop;
+        final List<Channel> channels = new ArrayList<>();
+        final List<ByteBuf> frames = new ArrayList<>();
+        boolean scheduled;
+        long lastRun = System.nanoTime() - FLUSH_INTERVAL_NANOS;
+
+        LoopFanout(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void add(ByteBuf frame) {
+            frames.add(frame);
+            if (!scheduled) {
+                scheduled = true;
+                long wait = lastRun + FLUSH_INTERVAL_NANOS - System.nanoTime();
+                if (wait <= 0) {
+                    loop.execute(this::run);
+                } else {
+                    loop.schedule(this::run, wait, TimeUnit.NANOSECONDS);
+                }
+            }
+        }
+
+        void run() {
+            scheduled = false;
+            lastRun = System.nanoTime();
+            for (Channel channel : channels) {
+                for (ByteBuf frame : frames) {
+                    channel.write(frame.duplicate(), channel.voidPromise());
+                }
+                channel.flush();
+            }
+            frames.clear();
+        }
     }
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-        Map<EventLoop, List<Channel>> byLoop = new ConcurrentHashMap<>();
+        Map<EventLoop, LoopFanout> byLoop = new ConcurrentHashMap<>();
         vertx.createHttpServer(new HttpServerOptions().setPort(port).setHost("127.0.0.1"))
                 .requestHandler(request -> {
                     if ("websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
                         Channel channel = ((ConnectionBase) request.connection()).channel();
                         request.toWebSocket().onSuccess(socket -> {
-                            List<Channel> loop = byLoop.computeIfAbsent(channel.eventLoop(),
-                                    l -> new CopyOnWriteArrayList<>());
-                            loop.add(channel);
-                            socket.closeHandler(ignored -> loop.remove(channel));
+                            LoopFanout fanout = byLoop.computeIfAbsent(channel.eventLoop(), LoopFanout::new);
+                            fanout.loop.execute(() -> fanout.channels.add(channel));
+                            socket.closeHandler(ignored -> fanout.loop.execute(() -> fanout.channels.remove(channel)));
                             socket.textMessageHandler(ignored -> { });
                         });
                         return;
                     }
                     request.body().onSuccess(body -> {
                         ByteBuf frame = frame(body.getBytes());
-                        byLoop.forEach((loop, channels) -> loop.execute(() -> {
-                            for (Channel channel : channels) {
-                                channel.write(frame.duplicate(), channel.voidPromise());
-                            }
-                            for (Channel channel : channels) {
-                                channel.flush();
-                            }
-                        }));
+                        byLoop.values().forEach(fanout -> fanout.loop.execute(() -> fanout.add(frame)));
                         request.response().setStatusCode(202).end();
                     });
                 })

@@ -159,6 +159,20 @@ public interface PulseConfig {
         List<String> roles();
 
         /**
+         * How long a token whose signature was verified is remembered, so that the same token presented again (a
+         * dashboard's tabs, a publisher's every {@code POST}, a fleet reconnecting after a deploy) is not verified
+         * again: a signature check costs tens of microseconds of CPU. Expiry is checked on every use. A key removed
+         * from the JWKS stops verifying new tokens at once, and remembered ones within this time. 0: every use is
+         * verified.
+         */
+        @WithDefault("60s")
+        Duration verifiedTokenTtl();
+
+        /** Most tokens remembered as verified ({@link #verifiedTokenTtl()}); past it the memory is emptied. */
+        @WithDefault("10000")
+        int verifiedTokens();
+
+        /**
          * Origins (scheme://host[:port]) allowed to open a WebSocket; a request with another {@code Origin} is refused at
          * the upgrade with 403. Empty: every origin. Requests without an {@code Origin} (non-browser clients) pass.
          */
@@ -306,6 +320,24 @@ public interface PulseConfig {
          */
         @WithDefault("1048576")
         long maxPendingBytes();
+
+        /**
+         * Least time between two write runs of an event loop. Messages that arrive within it reach each connection in
+         * one socket write: the cost of a stream of events per connection falls with the number of events per write,
+         * for at most this much added delay. A message after a quiet spell goes out at once. 0: every message is
+         * written as soon as its loop gets to it.
+         */
+        @WithDefault("10ms")
+        Duration flushInterval();
+
+        /**
+         * Kernel send buffer of each client socket, in bytes (the kernel doubles it for its bookkeeping). Bounds what a
+         * slow reader can have queued outside Pulse's sight, so that it meets {@link #maxPendingBytes()} soon. It also
+         * bounds one connection's throughput to about this much per round trip. 0: the kernel's own, growing up to
+         * {@code net.ipv4.tcp_wmem}'s maximum.
+         */
+        @WithDefault("0")
+        int socketSendBuffer();
     }
 
     interface Sources {

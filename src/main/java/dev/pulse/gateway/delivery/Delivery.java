@@ -11,10 +11,14 @@ import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.quarkus.runtime.Startup;
 import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
@@ -40,6 +44,8 @@ import dev.pulse.gateway.session.SessionOutbox;
 public class Delivery implements WriteQueues.Writer {
 
     private static final Logger LOG = Logger.getLogger(Delivery.class);
+    /** The name Netty's handshaker gives the WebSocket frame encoder it installs. */
+    private static final String WEBSOCKET_ENCODER = "wsencoder";
 
     private final GatewayMetrics metrics;
     private final ServerClose closer;
@@ -105,10 +111,26 @@ public class Delivery implements WriteQueues.Writer {
         if (channel == null) {
             channel = ServerClose.channel(session.connection());
             if (channel != null) {
-                outbox.bind(channel, budget.tenantCounter(session.tenant()));
+                outbox.bind(channel, frameContext(channel), budget.tenantCounter(session.tenant()));
             }
         }
         return channel;
+    }
+
+    /**
+     * Where a finished frame enters the pipeline: just below the WebSocket frame encoder. The handlers above it
+     * (Vert.x's, the compression encoder, the frame encoder itself, the idle-state handler) have nothing to do with
+     * bytes that are already a frame, and each of them cost time per write (the idle-state handler a promise and a
+     * listener); the ones below it (TLS, traffic shaping) still see every byte. Writing from a context passes the
+     * message to the handlers before it. The keepalive's pings go through the whole pipeline, so the connection is
+     * not idle for Vert.x's idle timeout while Pulse pings it.
+     */
+    private static ChannelHandlerContext frameContext(Channel channel) {
+        ChannelHandlerContext encoder = channel.pipeline().context(WEBSOCKET_ENCODER);
+        if (encoder == null) {
+            encoder = channel.pipeline().context(WebSocketFrameEncoder.class);
+        }
+        return encoder != null ? encoder : channel.pipeline().lastContext();
     }
 
     /**
@@ -129,7 +151,7 @@ public class Delivery implements WriteQueues.Writer {
         if (previous == null) {
             touched.add(session);
         } else {
-            channel.write(previous.wire().duplicate(), outbox.silentPromise());
+            outbox.frameContext().write(previous.wire().duplicate(), outbox.silentPromise());
         }
         session.countSent();
         metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
@@ -138,20 +160,45 @@ public class Delivery implements WriteQueues.Writer {
         }
     }
 
-    /** On the connection's event loop, at the end of a run: the last write, the one flush, and their outcome. */
+    /**
+     * On the connection's event loop, at the end of a run: the last write, the one flush, and their outcome. Mostly the
+     * flush writes everything at once, and the run is accounted for at once; a connection whose socket buffer is full
+     * gets an empty write whose promise reports when the run has left (writes complete in order).
+     */
     @Override
     public void flush(GatewaySession session) {
         SessionOutbox outbox = session.outbox();
         int messages = outbox.runMessages();
         long bytes = outbox.runBytes();
         OutboundMessage last = outbox.endRun();
+        ChannelHandlerContext context = outbox.frameContext();
+        context.writeAndFlush(last.wire().duplicate(), outbox.silentPromise());
         Channel channel = outbox.channel();
-        ChannelPromise promise = channel.newPromise();
-        promise.addListener(new RunWritten(session, messages, bytes));
-        channel.writeAndFlush(last.wire().duplicate(), promise);
+        ChannelOutboundBuffer unflushed = channel.unsafe().outboundBuffer();
+        if (!channel.isActive() || unflushed == null) {
+            runWritten(session, messages, bytes, false);
+        } else if (unflushed.totalPendingWriteBytes() == 0) {
+            runWritten(session, messages, bytes, true);
+        } else {
+            ChannelPromise promise = channel.newPromise();
+            promise.addListener(new RunWritten(session, messages, bytes));
+            context.writeAndFlush(Unpooled.EMPTY_BUFFER, promise);
+        }
     }
 
-    /** The outcome of a run's writes to one connection: they are written in order, so the last one speaks for all. */
+    private void runWritten(GatewaySession session, int messages, long bytes, boolean success) {
+        SessionOutbox outbox = session.outbox();
+        budget.finished(outbox.tenantInFlight(), messages);
+        outbox.writesFinished(messages, bytes);
+        if (success) {
+            flushConflated(session, outbox);
+        } else {
+            metrics.sendFailures(messages);
+            LOG.debugf("Send to %s failed: connection closed", session);
+        }
+    }
+
+    /** The outcome of a run that did not leave at once: writes complete in order, so the last one speaks for all. */
     private final class RunWritten implements ChannelFutureListener {
 
         private final GatewaySession session;
@@ -166,15 +213,7 @@ public class Delivery implements WriteQueues.Writer {
 
         @Override
         public void operationComplete(ChannelFuture written) {
-            SessionOutbox outbox = session.outbox();
-            budget.finished(outbox.tenantInFlight(), messages);
-            outbox.writesFinished(messages, bytes);
-            if (written.isSuccess()) {
-                flushConflated(session, outbox);
-            } else {
-                metrics.sendFailures(messages);
-                LOG.debugf("Send to %s failed: %s", session, written.cause());
-            }
+            runWritten(session, messages, bytes, written.isSuccess());
         }
     }
 

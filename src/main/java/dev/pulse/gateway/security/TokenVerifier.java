@@ -3,8 +3,10 @@ package dev.pulse.gateway.security;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +23,10 @@ import io.smallrye.jwt.auth.principal.ParseException;
  * Verifies a JWT with the standard {@code mp.jwt.verify.*} settings (signature with a public key or JWKS, expiry and
  * not-before with the configured clock skew, issuer, audience when configured) and maps its claims to a
  * {@link GatewayPrincipal}.
+ *
+ * <p>A token verified once is remembered for {@code pulse.auth.verified-token-ttl}: the same token again costs a map
+ * lookup and the claim checks, not a signature verification. The claims are checked on every use (roles differ
+ * between uses), and so is expiry.
  *
  * <p>May block: fetching a remote JWKS is network I/O. Call it from a worker thread.
  */
@@ -40,11 +46,16 @@ public class TokenVerifier {
     private final JWTParser parser;
     private final PulseConfig.Auth config;
     private final Set<String> allowedRoles;
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+    private final long verifiedTtlNanos;
+    private final int maxVerified;
 
     public TokenVerifier(JWTParser parser, PulseConfig config) {
         this.parser = parser;
         this.config = config.auth();
         this.allowedRoles = Set.copyOf(config.auth().roles());
+        this.verifiedTtlNanos = config.auth().verifiedTokenTtl().toNanos();
+        this.maxVerified = Math.max(1, config.auth().verifiedTokens());
     }
 
     /** Verifies a WebSocket client's token: a tenant and one of {@code pulse.auth.roles} are required. */
@@ -64,12 +75,7 @@ public class TokenVerifier {
         if (!COMPACT_SERIALIZATION.matcher(token.get()).matches()) {
             throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", "not a compact JWT");
         }
-        JsonWebToken jwt;
-        try {
-            jwt = parser.parse(token.get());
-        } catch (ParseException | RuntimeException e) {
-            throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
-        }
+        JsonWebToken jwt = verifiedSignature(token.get());
         String tenant = stringClaim(jwt, config.tenantClaim());
         boolean usableTenant = tenant != null && !tenant.isBlank() && tenant.length() <= TENANT_MAX_LENGTH
                 && tenant.chars().noneMatch(Character::isISOControl);
@@ -83,6 +89,38 @@ public class TokenVerifier {
         String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getName();
         Instant expiresAt = jwt.getExpirationTime() > 0 ? Instant.ofEpochSecond(jwt.getExpirationTime()) : null;
         return new GatewayPrincipal(tenant, subject == null ? "" : subject, role, expiresAt);
+    }
+
+    /**
+     * The token's claims, its signature, issuer, audience and time checked by the parser, or remembered from an
+     * earlier check of the same token within {@code pulse.auth.verified-token-ttl} while it has not expired.
+     */
+    private JsonWebToken verifiedSignature(String token) throws AuthenticationFailure {
+        long now = System.nanoTime();
+        Verified remembered = verified.get(token);
+        if (remembered != null && now - remembered.verifiedAt() < verifiedTtlNanos
+                && (remembered.jwt().getExpirationTime() == 0
+                        || Instant.now().getEpochSecond() < remembered.jwt().getExpirationTime())) {
+            return remembered.jwt();
+        }
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token);
+        } catch (ParseException | RuntimeException e) {
+            verified.remove(token);
+            throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
+        }
+        if (verifiedTtlNanos > 0) {
+            if (verified.size() >= maxVerified) {
+                // Simpler than an eviction order, and rare: the tokens in use are verified again once each.
+                verified.clear();
+            }
+            verified.put(token, new Verified(jwt, now));
+        }
+        return jwt;
+    }
+
+    private record Verified(JsonWebToken jwt, long verifiedAt) {
     }
 
     private String allowedRole(JsonWebToken jwt, Set<String> roles) {

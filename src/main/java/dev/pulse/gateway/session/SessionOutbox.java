@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
 
@@ -29,6 +30,7 @@ public final class SessionOutbox {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong pendingBytes = new AtomicLong();
     private volatile Channel channel;
+    private ChannelHandlerContext frameContext;
     private ChannelPromise silentPromise;
     private LongAdder tenantInFlight;
     private OutboundMessage runLast;
@@ -66,11 +68,20 @@ public final class SessionOutbox {
         return channel;
     }
 
-    /** Binds the connection's socket channel and the tenant's in-flight counter (once, on the first write). */
-    public void bind(Channel channel, LongAdder tenantInFlight) {
+    /**
+     * Binds the connection's socket channel, the pipeline context finished frames are written from, and the tenant's
+     * in-flight counter (once, on the first write).
+     */
+    public void bind(Channel channel, ChannelHandlerContext frameContext, LongAdder tenantInFlight) {
         this.tenantInFlight = tenantInFlight;
+        this.frameContext = frameContext;
         this.silentPromise = new VoidChannelPromise(channel, false);
         this.channel = channel;
+    }
+
+    /** Where finished frames enter the pipeline, as {@link #bind} got it. */
+    public ChannelHandlerContext frameContext() {
+        return frameContext;
     }
 
     /** The tenant's counter of messages in flight, as {@link #bind} got it. */

@@ -46,7 +46,7 @@ class SlowConsumerTest extends QuietRegistryTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("pulse.delivery.max-pending-messages", String.valueOf(MAX_PENDING),
-                    "pulse-test.send-buffer-size", "4096");
+                    "pulse.delivery.socket-send-buffer", "4096");
         }
     }
 

@@ -38,7 +38,7 @@ class FanoutBackpressureTest extends QuietRegistryTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("pulse.events.max-in-flight-per-tenant", String.valueOf(BOUND),
-                    "pulse-test.send-buffer-size", "4096");
+                    "pulse.delivery.socket-send-buffer", "4096");
         }
     }
 
