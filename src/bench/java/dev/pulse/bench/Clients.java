@@ -29,6 +29,7 @@ final class Clients {
 
     private final List<WebSocketClient> byAddress = new ArrayList<>();
     private final List<WebSocket> sockets = new ArrayList<>();
+    private final java.util.Map<Integer, WebSocket> byIndex = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Listener listener = (client, text) -> { };
     final AtomicInteger closed = new AtomicInteger();
 
@@ -67,6 +68,7 @@ final class Clients {
                         synchronized (sockets) {
                             sockets.add(socket);
                         }
+                        byIndex.put(index, socket);
                         firstFrames.apply(index).forEach(socket::writeTextMessage);
                         done.complete(null);
                     });
@@ -74,7 +76,25 @@ final class Clients {
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
     }
 
+    /** Closes the clients from index {@code first} on; returns how many it closed. */
+    int closeFrom(int first) {
+        int closing = 0;
+        for (var entry : byIndex.entrySet()) {
+            if (entry.getKey() >= first) {
+                WebSocket socket = entry.getValue();
+                synchronized (sockets) {
+                    sockets.remove(socket);
+                }
+                socket.close();
+                closing++;
+            }
+        }
+        byIndex.keySet().removeIf(index -> index >= first);
+        return closing;
+    }
+
     void closeAll() {
+        byIndex.clear();
         synchronized (sockets) {
             sockets.forEach(socket -> socket.close());
             sockets.clear();
