@@ -251,6 +251,17 @@ public class GatewayMetrics {
                 .description("Connections rejected at authentication, by reason").register(registry);
     }
 
+    /**
+     * The received series of every frame type exist from the start, at 0 (without tenant labels): a type's first frames
+     * then show as an increase, not as a series that appears already at its value.
+     */
+    public void declareReceivedTypes(Iterable<String> types) {
+        if (!tenantLabels) {
+            types.forEach(type -> Counter.builder("pulse.messages.received").tag("type", type)
+                    .description("Frames received from clients, by type").register(registry));
+        }
+    }
+
     /** One frame received, by what it asked for ({@code subscribe}, {@code ping}, ..., {@code invalid}). */
     public void messageReceived(String type, String tenant) {
         Counter.builder("pulse.messages.received").tag("type", type).tags(tenant(tenant))

@@ -22,12 +22,18 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.ResponseBody;
+import io.quarkus.runtime.Startup;
 import retrofit2.Response;
 
 /**
  * Telemetry from InfluxDB 1.x through influxdb-client-java's InfluxQL service ({@code POST /query}), answered as JSON
  * and parsed by {@link InfluxResponseParser}. The client's own Flux and v2 APIs do not exist on 1.x.
+ *
+ * <p>Built at startup ({@code @Startup}): building the client (OkHttp, Retrofit, the client's own classes) took 5 % of
+ * a fresh replica's CPU while its first clients connected, because the first subscribe built it (profiled in the
+ * bench's cold connects). Nothing here contacts InfluxDB.
  */
+@Startup
 @ApplicationScoped
 public class InfluxTelemetrySource implements TelemetrySource {
 

@@ -203,6 +203,10 @@ public class CommandDispatcher {
     }
 
     /** The {@code type} label of {@code pulse_messages_received_total}: what the frame asked for. */
+    /** Every {@code type} of {@code pulse_messages_received_total}: the commands' labels and the refused frames'. */
+    static final List<String> RECEIVED_TYPES = List.of("subscribe", "unsubscribe", "join", "leave", "refresh", "info",
+            "ping", "invalid", "binary", "rate_limited");
+
     static String label(ClientCommand command) {
         if (command instanceof ClientCommand.SubscribeDevice || command instanceof ClientCommand.SubscribeAlerts
                 || command instanceof ClientCommand.SubscribeEvents || command instanceof ClientCommand.SubscribeDevices) {

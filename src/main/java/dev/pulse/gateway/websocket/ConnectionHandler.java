@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
@@ -24,6 +25,7 @@ import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.http.HttpClosedException;
@@ -69,6 +71,11 @@ public class ConnectionHandler {
         this.closer = closer;
         this.metrics = metrics;
         this.maxMessageBytes = settings.maxMessageBytes();
+    }
+
+    /** The received series of every frame type exist from the start, at 0. */
+    void declareSeries(@Observes StartupEvent event) {
+        metrics.declareReceivedTypes(CommandDispatcher.RECEIVED_TYPES);
     }
 
     /**
