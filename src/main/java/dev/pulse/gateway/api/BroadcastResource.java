@@ -94,8 +94,9 @@ public class BroadcastResource {
     @APIResponse(responseCode = "413", description = "payload_too_large: over pulse.events.max-payload-bytes",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = RestTypes.ApiError.class)))
-    @APIResponse(responseCode = "429", description = "overloaded: this replica's fan-out for the tenant is at its"
-            + " bound (pulse.events.max-in-flight); delivered nowhere; retry after the Retry-After seconds",
+    @APIResponse(responseCode = "429", description = "overloaded: this replica's fan-out is at its bound"
+            + " (pulse.events.max-queue-delay, max-in-flight, max-in-flight-per-tenant); delivered nowhere; retry after"
+            + " the Retry-After seconds",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = RestTypes.ApiError.class)))
     @APIResponse(responseCode = "503", description = "relay_unavailable: not relayed to the other replicas and"

@@ -136,12 +136,14 @@ public class Delivery implements WriteQueues.Writer {
     /**
      * On the connection's event loop: the message goes into the socket's buffer, unflushed. The run's last message
      * is held back, to be written by {@link #flush} with the one promise that reports the whole run.
+     *
+     * <p>Whether the connection is still open is asked once per run, at its first message: a channel is closed only
+     * by its own event loop, and the run holds that loop until it ends (what it writes is not flushed before).
      */
     @Override
     public void write(GatewaySession session, OutboundMessage message, List<GatewaySession> touched) {
         SessionOutbox outbox = session.outbox();
-        Channel channel = outbox.channel();
-        if (!channel.isActive()) {
+        if (outbox.runMessages() == 0 && !outbox.channel().isActive()) {
             budget.finished(outbox.tenantInFlight(), 1);
             outbox.writeFinished(message.bytes());
             metrics.sendFailures(1);

@@ -38,8 +38,8 @@ public class EventBroadcaster {
     }
 
     /**
-     * Publishes unless the fan-out in flight is at its bound ({@code pulse.events.max-in-flight}, per tenant
-     * {@code max-in-flight-per-tenant}).
+     * Publishes unless the replica's fan-out is at its bound ({@link FanoutBudget}: {@code pulse.events.max-queue-delay},
+     * {@code max-in-flight}, per tenant {@code max-in-flight-per-tenant}).
      *
      * @throws FanoutOverloaded when it is: the event went to nobody; retry after the delay it names
      */

@@ -257,15 +257,18 @@ public class GatewayMetrics {
      */
     public void declareReceivedTypes(Iterable<String> types) {
         if (!tenantLabels) {
-            types.forEach(type -> Counter.builder("pulse.messages.received").tag("type", type)
-                    .description("Frames received from clients, by type").register(registry));
+            types.forEach(type -> receivedCounter(type, Tags.empty()));
         }
     }
 
     /** One frame received, by what it asked for ({@code subscribe}, {@code ping}, ..., {@code invalid}). */
     public void messageReceived(String type, String tenant) {
-        Counter.builder("pulse.messages.received").tag("type", type).tags(tenant(tenant))
-                .description("Frames received from clients, by type").register(registry).increment();
+        receivedCounter(type, tenant(tenant)).increment();
+    }
+
+    private Counter receivedCounter(String type, Tags extra) {
+        return Counter.builder("pulse.messages.received").tag("type", type).tags(extra)
+                .description("Frames received from clients, by type").register(registry);
     }
 
     /** One message written to a client: its type ({@code telemetry}, {@code event}, ...) and size. */

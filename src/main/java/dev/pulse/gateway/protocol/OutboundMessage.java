@@ -45,24 +45,33 @@ public final class OutboundMessage {
     private final int bytes;
     private final String conflationKey;
     private final long originMillis;
-    /** Built on first use; a race builds it twice, harmlessly (both are the same bytes). */
-    private volatile ByteBuf wire;
+    /**
+     * Shared with the copies {@link #withOrigin} and {@link #withoutOrigin} make, which carry the same text: a
+     * snapshot sent to each new subscriber is a copy, and must not encode the frame again for every one.
+     */
+    private final Wire wire;
 
-    private OutboundMessage(Kind kind, String text, int bytes, String conflationKey, long originMillis) {
+    /** The frame bytes, built on first use; a race builds them twice, harmlessly (both are the same bytes). */
+    private static final class Wire {
+        private volatile ByteBuf frame;
+    }
+
+    private OutboundMessage(Kind kind, String text, int bytes, String conflationKey, long originMillis, Wire wire) {
         this.kind = kind;
         this.text = text;
         this.bytes = bytes;
         this.conflationKey = conflationKey;
         this.originMillis = originMillis;
+        this.wire = wire;
     }
 
     public static OutboundMessage of(Kind kind, String text) {
-        return new OutboundMessage(kind, text, utf8Length(text), null, 0);
+        return new OutboundMessage(kind, text, utf8Length(text), null, 0, new Wire());
     }
 
     /** A message that a newer one with the same key may replace while the client is behind. */
     public static OutboundMessage conflatable(Kind kind, String text, String key) {
-        return new OutboundMessage(kind, text, utf8Length(text), key, 0);
+        return new OutboundMessage(kind, text, utf8Length(text), key, 0, new Wire());
     }
 
     public Kind kind() {
@@ -88,7 +97,7 @@ public final class OutboundMessage {
 
     /** This message, marked as carrying something that happened at {@code origin}. */
     public OutboundMessage withOrigin(Instant origin) {
-        return new OutboundMessage(kind, text, bytes, conflationKey, Math.max(1, origin.toEpochMilli()));
+        return new OutboundMessage(kind, text, bytes, conflationKey, Math.max(1, origin.toEpochMilli()), wire);
     }
 
     /**
@@ -96,7 +105,7 @@ public final class OutboundMessage {
      * fast changes travel, so it is not measured.
      */
     public OutboundMessage withoutOrigin() {
-        return originMillis == 0 ? this : new OutboundMessage(kind, text, bytes, conflationKey, 0);
+        return originMillis == 0 ? this : new OutboundMessage(kind, text, bytes, conflationKey, 0, wire);
     }
 
     /**
@@ -109,10 +118,10 @@ public final class OutboundMessage {
      * uncompressed (RSV1 clear), and compressing per connection would undo the point of encoding once.
      */
     public ByteBuf wire() {
-        ByteBuf built = wire;
+        ByteBuf built = wire.frame;
         if (built == null) {
             built = encodeFrame(text.getBytes(StandardCharsets.UTF_8));
-            wire = built;
+            wire.frame = built;
         }
         return built;
     }
