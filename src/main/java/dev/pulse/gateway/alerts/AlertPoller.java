@@ -1,7 +1,8 @@
 package dev.pulse.gateway.alerts;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.registry.Watchers;
+import dev.pulse.gateway.cluster.PollOwnership;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.sources.PollerHeartbeats;
@@ -21,7 +23,7 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Reads each subscribed tenant's open alerts once per interval, one query per tenant whatever the number of
- * subscribers, and pushes lists that changed. Non-blocking (reactive client); cycles never overlap.
+ * subscribers (and with several replicas, on one replica only: {@link PollOwnership}), and pushes lists that changed. Non-blocking (reactive client); cycles never overlap.
  */
 @ApplicationScoped
 public class AlertPoller {
@@ -38,9 +40,12 @@ public class AlertPoller {
     private final SourceHealth health;
     private final PollerHeartbeats heartbeats;
 
+    private final PollOwnership ownership;
+
     public AlertPoller(Watchers watchers, ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics, SourceHealth health,
-            PollerHeartbeats heartbeats) {
+            PollerHeartbeats heartbeats, PollOwnership ownership) {
         this.watchers = watchers;
+        this.ownership = ownership;
         this.heartbeats = heartbeats;
         this.registry = registry;
         this.alerts = alerts;
@@ -60,15 +65,26 @@ public class AlertPoller {
         if (!health.due(DataSource.POSTGRESQL)) {
             return Uni.createFrom().voidItem();
         }
-        List<AlertFeed> feeds = watchers.alertFeeds();
+        PollOwnership.Plan plan = ownership.plan();
+        Set<String> tenants = new TreeSet<>();
+        for (AlertFeed feed : watchers.alertFeeds()) {
+            if (plan.reads(feed.tenant())) {
+                tenants.add(feed.tenant());
+            }
+        }
+        plan.owned().forEach((tenant, owned) -> {
+            if (owned.alerts()) {
+                tenants.add(tenant);
+            }
+        });
         long started = System.nanoTime();
-        if (feeds.isEmpty()) {
+        if (tenants.isEmpty()) {
             metrics.pollCycle(DataSource.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started), true);
             return Uni.createFrom().voidItem();
         }
         AtomicReference<String> failure = new AtomicReference<>();
-        return Multi.createFrom().iterable(feeds)
-                .onItem().transformToUni(feed -> alerts.refresh(feed)
+        return Multi.createFrom().iterable(tenants)
+                .onItem().transformToUni(tenant -> alerts.refresh(tenant, plan.relays(tenant))
                         // Progress keeps readiness, however long a slow PostgreSQL makes the cycle.
                         .onTermination().invoke(() -> heartbeats.beat(DataSource.POSTGRESQL))
                         .onFailure().recoverWithUni(error -> {

@@ -1,6 +1,7 @@
 package dev.pulse.gateway.alerts;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +20,11 @@ import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.sources.FirstReads;
 import io.smallrye.mutiny.Uni;
+import dev.pulse.gateway.cluster.PollResultRelay;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;
 
 /**
@@ -35,6 +41,8 @@ public class AlertService {
     /** How long a tenant's first read waits for other subscribes: at most one first read per tenant per window. */
     static final Duration FIRST_READ_WINDOW = Duration.ofMillis(100);
     private static final String LIST = "alerts";
+    /** The {@code kind} of alert lists relayed between replicas. */
+    static final String RELAYED_KIND = "alerts";
 
     private final Watchers watchers;
     private final ConnectionRegistry registry;
@@ -43,10 +51,16 @@ public class AlertService {
     private final Delivery delivery;
     private final SourceHealth health;
     private final FirstReads<OutboundMessage> firstReads;
+    private final PollResultRelay relay;
+    private final ObjectMapper mapper;
 
     public AlertService(Watchers watchers, ConnectionRegistry registry, AlertRepository repository, ServerMessages messages,
-            Delivery delivery, SourceHealth health, Vertx vertx, PulseConfig config) {
+            Delivery delivery, SourceHealth health, Vertx vertx, PollResultRelay relay, ObjectMapper mapper,
+            PulseConfig config) {
         this.watchers = watchers;
+        this.relay = relay;
+        this.mapper = mapper;
+        relay.onReceived(RELAYED_KIND, this::relayed);
         this.health = health;
         this.registry = registry;
         this.repository = repository;
@@ -82,9 +96,51 @@ public class AlertService {
         return watchers.unsubscribeAlerts(session);
     }
 
-    /** Reads the tenant's list once and sends it to every subscriber whose last list differs. */
-    public Uni<Void> refresh(AlertFeed feed) {
-        return read(feed.tenant());
+    /**
+     * Reads the tenant's list once and sends it to every subscriber here whose last list differs, and, when other
+     * replicas watch the tenant too ({@code relayToOthers}), to those replicas.
+     */
+    public Uni<Void> refresh(String tenant, boolean relayToOthers) {
+        return repository.openAlerts(tenant)
+                .invoke(open -> {
+                    publish(tenant, open);
+                    if (relayToOthers) {
+                        ObjectNode result = mapper.createObjectNode();
+                        result.set("alerts", open.alerts());
+                        if (open.newestChange() != null) {
+                            result.put("newest_change", open.newestChange().toString());
+                        }
+                        relay.send(RELAYED_KIND, tenant, result);
+                    }
+                })
+                .onFailure().invoke(failure -> {
+                    if (relayToOthers) {
+                        relay.send(RELAYED_KIND, tenant, mapper.createObjectNode().put("failed",
+                                String.valueOf(failure.getMessage())));
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    /** A list another replica read for this tenant: published to the subscribers here whose last list differs. */
+    private void relayed(String tenant, JsonNode result) {
+        if (result.hasNonNull("failed")) {
+            health.report(DataSource.POSTGRESQL, true, "read by another replica: " + result.path("failed").asText());
+            return;
+        }
+        if (!result.path("alerts").isArray()) {
+            return;
+        }
+        Instant newestChange = null;
+        if (result.hasNonNull("newest_change")) {
+            try {
+                newestChange = Instant.parse(result.path("newest_change").asText());
+            } catch (java.time.format.DateTimeParseException e) {
+                return;
+            }
+        }
+        publish(tenant, new AlertRepository.OpenAlerts((ArrayNode) result.get("alerts"), newestChange));
+        health.report(DataSource.POSTGRESQL, false, null);
     }
 
     /** A change of the tenant's alerts was notified: a list read before it must not serve new subscribers. */

@@ -17,11 +17,14 @@ import dev.pulse.gateway.registry.AlertFeed;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import io.quarkus.runtime.StartupEvent;
 import dev.pulse.gateway.cluster.PostgresBus;
+import dev.pulse.gateway.cluster.PollOwnership;
+import java.util.TreeSet;
 
 /**
  * Pushes alert changes as they happen: the trigger of {@code db/migration/V4__alert_notifications.sql} notifies the tenant id,
- * and this replica, if it has alert subscribers of that tenant, re-reads the tenant's list once (however many
- * subscribers) and pushes it to those whose list changed. Notifications that arrive during a re-read are folded into
+ * and the replica that owns the tenant's reads ({@link PollOwnership}; without shared polls, every replica with alert
+ * subscribers of that tenant) re-reads the tenant's list once (however many subscribers), pushes it to those whose
+ * list changed and relays it to the other replicas. Notifications that arrive during a re-read are folded into
  * one more re-read. After (re)connecting, every subscribed tenant is re-read, catching up on what was missed.
  */
 @ApplicationScoped
@@ -37,8 +40,12 @@ public class InstantAlerts {
     private final Set<String> reading = ConcurrentHashMap.newKeySet();
     private final Set<String> changedWhileReading = ConcurrentHashMap.newKeySet();
 
-    public InstantAlerts(Watchers watchers, PostgresBus bus, ConnectionRegistry registry, AlertService alerts, GatewayMetrics metrics) {
+    private final PollOwnership ownership;
+
+    public InstantAlerts(Watchers watchers, PostgresBus bus, ConnectionRegistry registry, AlertService alerts,
+            GatewayMetrics metrics, PollOwnership ownership) {
         this.watchers = watchers;
+        this.ownership = ownership;
         this.bus = bus;
         this.registry = registry;
         this.alerts = alerts;
@@ -52,29 +59,47 @@ public class InstantAlerts {
 
     void changed(String tenant) {
         alerts.changed(tenant);
-        var feed = watchers.alertFeed(tenant);
-        if (feed.isEmpty()) {
+        PollOwnership.Plan plan = ownership.plan();
+        PollOwnership.Owned owned = plan.owned().get(tenant);
+        if (owned != null && owned.alerts()) {
+            metrics.alertNotification("refreshed");
+            refresh(tenant);
+        } else if (watchers.alertFeed(tenant).isEmpty()) {
             metrics.alertNotification("ignored");
-            return;
+        } else if (!plan.reads(tenant)) {
+            // The tenant's owner re-reads it and relays the list here.
+            metrics.alertNotification("read_elsewhere");
+        } else {
+            metrics.alertNotification("refreshed");
+            refresh(tenant);
         }
-        metrics.alertNotification("refreshed");
-        refresh(feed.get());
     }
 
     private void catchUp() {
-        watchers.alertFeeds().forEach(this::refresh);
+        PollOwnership.Plan plan = ownership.plan();
+        Set<String> tenants = new TreeSet<>();
+        watchers.alertFeeds().forEach(feed -> {
+            if (plan.reads(feed.tenant())) {
+                tenants.add(feed.tenant());
+            }
+        });
+        plan.owned().forEach((tenant, owned) -> {
+            if (owned.alerts()) {
+                tenants.add(tenant);
+            }
+        });
+        tenants.forEach(this::refresh);
     }
 
-    private void refresh(AlertFeed feed) {
-        String tenant = feed.tenant();
+    private void refresh(String tenant) {
         if (!reading.add(tenant)) {
             changedWhileReading.add(tenant);
             return;
         }
-        alerts.refresh(feed).onTermination().invoke(() -> {
+        alerts.refresh(tenant, ownership.plan().relays(tenant)).onTermination().invoke(() -> {
             reading.remove(tenant);
             if (changedWhileReading.remove(tenant)) {
-                refresh(feed);
+                refresh(tenant);
             }
         }).subscribe().with(ignored -> { }, failure -> LOG.debugf("Alert re-read after a notification failed: %s",
                 failure.getMessage()));

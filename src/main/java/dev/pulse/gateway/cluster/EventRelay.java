@@ -1,9 +1,7 @@
 package dev.pulse.gateway.cluster;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 import jakarta.annotation.PostConstruct;
@@ -14,7 +12,6 @@ import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,18 +25,18 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Carries broadcast events to the other replicas. The accepting replica NOTIFYs an envelope (tenant, event, its
- * origin replica, an HMAC) on {@link PostgresBus#EVENTS_CHANNEL}, then delivers to its own clients; every other
- * replica delivers what it hears to its clients. Each client gets the event once: a replica ignores its own
- * envelopes. An envelope over the 8000-byte NOTIFY limit is stored in {@code pulse_relay_events} and only its id is
- * notified, so events keep the {@code pulse.events.max-payload-bytes} limit (64 KiB) on any number of replicas.
+ * Carries broadcast events to the other replicas. The accepting replica sends each event (tenant, event, an HMAC
+ * seal) on {@link PostgresBus#EVENTS_CHANNEL}, then delivers to its own clients; every other replica delivers what it
+ * hears to its clients. Each client gets the event once: a replica ignores its own notifications. Events that arrive
+ * together share a NOTIFY and a seal ({@link RelayChannel}); an event over the 8000-byte NOTIFY limit is stored in
+ * {@code pulse_relay_events} and only its id is notified, so events keep the {@code pulse.events.max-payload-bytes}
+ * limit (64 KiB) on any number of replicas.
  *
  * <p>
- * Any role that can log in to the database can NOTIFY and LISTEN on any channel, so envelopes and references are
- * sealed with {@code pulse.cluster.secret} and each is accepted once, while fresh ({@link EnvelopeSeal}). Rejected
+ * Any role that can log in to the database can NOTIFY and LISTEN on any channel, so notifications are sealed with
+ * {@code pulse.cluster.secret} and each is accepted once, while fresh ({@link EnvelopeSeal}). Rejected
  * notifications are counted by reason ({@code pulse_cluster_rejected_total}).
  */
 @ApplicationScoped
@@ -47,8 +44,6 @@ public class EventRelay {
 
     private static final Logger LOG = Logger.getLogger(EventRelay.class);
 
-    private static final String STORE = "INSERT INTO pulse_relay_events (payload) VALUES ($1) RETURNING id";
-    private static final String LOAD = "SELECT payload FROM pulse_relay_events WHERE id = $1";
     private static final String CLEANUP = "DELETE FROM pulse_relay_events WHERE created_at < now() - interval '5 minutes'";
 
     private final PostgresBus bus;
@@ -57,16 +52,13 @@ public class EventRelay {
     private final GatewayMetrics metrics;
     private final ObjectMapper mapper;
     private final PulseConfig.Cluster config;
-    private final String replica = UUID.randomUUID().toString();
+    private final ReplicaIdentity identity;
     private EnvelopeSeal seal;
+    private RelayChannel channel;
 
-    /** An event ready to relay: its envelope as sent, and what the local delivery needs. */
-    public record Envelope(String payload, String tenant, String eventType, ObjectNode data, String source,
+    /** An event ready to relay: what goes to the other replicas, and what the local delivery needs. */
+    public record Envelope(ObjectNode item, String tenant, String eventType, ObjectNode data, String source,
             String room, Instant timestamp) {
-
-        boolean fitsNotify() {
-            return payload.getBytes(StandardCharsets.UTF_8).length <= PostgresBus.MAX_PAYLOAD_BYTES;
-        }
     }
 
     /** An event another replica relayed, checked and ready to deliver to this replica's clients. */
@@ -74,12 +66,13 @@ public class EventRelay {
             Instant timestamp) {
     }
 
-    public EventRelay(PostgresBus bus, Pool pool, GatewayMetrics metrics,
-            ObjectMapper mapper, PulseConfig config) {
+    public EventRelay(PostgresBus bus, Pool pool, GatewayMetrics metrics, ObjectMapper mapper,
+            ReplicaIdentity identity, PulseConfig config) {
         this.bus = bus;
         this.pool = pool;
         this.metrics = metrics;
         this.mapper = mapper;
+        this.identity = identity;
         this.config = config.cluster();
         metrics.declareRelayRejectionReasons(Arrays.stream(EnvelopeSeal.Verdict.values())
                 .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label).toList());
@@ -94,11 +87,13 @@ public class EventRelay {
                 "pulse.cluster.secret (PULSE_CLUSTER_SECRET) is required while pulse.cluster.enabled is true: the same"
                         + " random value of at least 32 bytes on every replica"));
         seal = new EnvelopeSeal(secret, config.maxAge(), config.replayCacheSize(), mapper, System::currentTimeMillis);
+        channel = new RelayChannel(PostgresBus.EVENTS_CHANNEL, bus, pool, mapper, identity.id(), seal,
+                outcomes(), this::deliver);
     }
 
     /** Before {@link PostgresBus} connects (a lower priority runs first). */
     void register(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent started) {
-        bus.listen(PostgresBus.EVENTS_CHANNEL, this::received, () -> { });
+        bus.listen(PostgresBus.EVENTS_CHANNEL, notification -> channel.received(notification), () -> { });
     }
 
     /** Where events relayed by the other replicas go (the events layer's publisher); set once at start-up. */
@@ -114,81 +109,26 @@ public class EventRelay {
     /** Wraps an event for the other replicas. */
     public Envelope envelope(String tenant, String eventType, ObjectNode data, String source, String room) {
         Instant now = Instant.now();
-        ObjectNode body = mapper.createObjectNode();
-        body.put("origin", replica);
-        body.put("tenant", tenant);
-        body.put("event_type", eventType);
-        body.put("source", source);
+        ObjectNode item = mapper.createObjectNode();
+        item.put("tenant", tenant);
+        item.put("event_type", eventType);
+        item.put("source", source);
         if (room != null) {
-            body.put("room", room);
+            item.put("room", room);
         }
-        body.put("timestamp", Timestamps.format(now));
-        body.set("data", data);
-        return new Envelope(seal.seal(body), tenant, eventType, data, source, room, now);
+        item.put("timestamp", Timestamps.format(now));
+        item.set("data", data);
+        return new Envelope(item, tenant, eventType, data, source, room, now);
     }
 
     /**
-     * NOTIFYs the envelope, or, when it is too large for a NOTIFY payload, stores it in {@code pulse_relay_events}
-     * and NOTIFYs its id. Fails (and counts) when PostgreSQL cannot be reached.
+     * Sends the event to the other replicas (with others sent at the same time, in one NOTIFY). Fails (and counts)
+     * when PostgreSQL cannot be reached.
      */
     public Uni<Void> send(Envelope envelope) {
-        Uni<Void> sent = envelope.fitsNotify() ? bus.notify(PostgresBus.EVENTS_CHANNEL, envelope.payload())
-                : pool.preparedQuery(STORE).execute(Tuple.of(envelope.payload()))
-                        .map(rows -> rows.iterator().next().getLong("id"))
-                        .chain(id -> bus.notify(PostgresBus.EVENTS_CHANNEL, reference(id)));
-        return sent
-                .invoke(() -> metrics.relayed("sent"))
-                .onFailure().invoke(failure -> {
-                    metrics.relayed("failed");
-                    LOG.warnf("Event %s of tenant %s not relayed to the other replicas: %s", envelope.eventType(),
-                            envelope.tenant(), failure.getMessage());
-                });
-    }
-
-    /**
-     * A sealed reference to an envelope stored in the relay table: an envelope of its own (id, sending time,
-     * signature), so a replayed or forged reference is rejected before it costs a database read.
-     */
-    private String reference(long storedId) {
-        ObjectNode body = mapper.createObjectNode();
-        body.put("origin", replica);
-        body.put("ref", storedId);
-        return seal.seal(body);
-    }
-
-    /**
-     * A notification on the events channel: a sealed event, or a sealed reference to one stored in the table. Every
-     * replica hears its own notifications too: those are dropped before the HMAC is computed, since there is nothing
-     * to deliver (a forger who copies this replica's origin only gets its notification ignored).
-     */
-    void received(String notification) {
-        JsonNode outer = parse(notification);
-        String text = EnvelopeSeal.bodyText(outer);
-        if (!text.isEmpty() && text.contains(replica) && replica.equals(originOf(text))) {
-            return;
-        }
-        EnvelopeSeal.Opened opened = seal.open(outer);
-        if (opened.verdict() != EnvelopeSeal.Verdict.ACCEPTED) {
-            reject(opened.verdict());
-            return;
-        }
-        if (!opened.body().path("ref").isIntegralNumber()) {
-            deliver(opened.body());
-            return;
-        }
-        pool.preparedQuery(LOAD).execute(Tuple.of(opened.body().path("ref").asLong())).subscribe().with(rows -> {
-            EnvelopeSeal.Opened stored = rows.iterator().hasNext()
-                    ? seal.open(parse(rows.iterator().next().getString("payload")))
-                    : EnvelopeSeal.Opened.rejected(EnvelopeSeal.Verdict.MALFORMED);
-            if (stored.verdict() == EnvelopeSeal.Verdict.ACCEPTED) {
-                deliver(stored.body());
-            } else {
-                reject(stored.verdict());
-            }
-        }, failure -> {
-            metrics.relayed("lost");
-            LOG.warnf("A relayed event could not be read from PostgreSQL: %s", failure.getMessage());
-        });
+        return channel.send(envelope.item())
+                .onFailure().invoke(failure -> LOG.warnf("Event %s of tenant %s not relayed to the other replicas: %s",
+                        envelope.eventType(), envelope.tenant(), failure.getMessage()));
     }
 
     /** Rows older than five minutes have been read by every replica that was listening. */
@@ -216,19 +156,23 @@ public class EventRelay {
                 event.path("source").asText(), room, timestamp));
     }
 
-    /** The JSON object in {@code text}, or null when it is not one. */
-    private JsonNode parse(String text) {
-        try {
-            JsonNode node = text == null || text.isEmpty() ? null : mapper.readTree(text);
-            return node != null && node.isObject() ? node : null;
-        } catch (JsonProcessingException e) {
-            return null;
-        }
-    }
+    private RelayChannel.Outcomes outcomes() {
+        return new RelayChannel.Outcomes() {
+            @Override
+            public void items(String outcome, int count) {
+                metrics.relayed(outcome, count);
+            }
 
-    private String originOf(String bodyText) {
-        JsonNode body = parse(bodyText);
-        return body == null ? null : body.path("origin").asText(null);
+            @Override
+            public void notified(int items) {
+                metrics.relayNotified(PostgresBus.EVENTS_CHANNEL);
+            }
+
+            @Override
+            public void rejected(EnvelopeSeal.Verdict verdict) {
+                reject(verdict);
+            }
+        };
     }
 
     /** Counts a notification that was not delivered; logged at debug only, since anyone may send them by the thousand. */

@@ -35,6 +35,8 @@ public class PostgresBus {
     public static final String EVENTS_CHANNEL = "pulse_events";
     /** Alert changes, from the trigger in {@code db/migration/V4__alert_notifications.sql}; the payload is the tenant id. */
     public static final String ALERTS_CHANNEL = "pulse_alerts";
+    /** Poll results that the owner of a tenant read for the other replicas ({@link PollResultRelay}). */
+    public static final String POLLS_CHANNEL = "pulse_polls";
     /** NOTIFY payloads must be shorter than 8000 bytes. */
     public static final int MAX_PAYLOAD_BYTES = 7999;
 
@@ -48,12 +50,16 @@ public class PostgresBus {
     private final FrameworkSettings settings;
     private final Map<String, Consumer<String>> listeners = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Runnable> onListening = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.List<Runnable> connected = new java.util.concurrent.CopyOnWriteArrayList<>();
     private PgSubscriber subscriber;
     private volatile boolean stopped;
 
+    private final ReplicaIdentity identity;
+
     public PostgresBus(Vertx vertx, Pool pool, GatewayMetrics metrics, FrameworkSettings settings,
-            PulseConfig config) {
+            ReplicaIdentity identity, PulseConfig config) {
         this.settings = settings;
+        this.identity = identity;
         this.vertx = vertx;
         this.pool = pool;
         this.metrics = metrics;
@@ -75,6 +81,14 @@ public class PostgresBus {
         onListening.put(channel, listening);
     }
 
+    /**
+     * Calls {@code listening} each time this replica's LISTEN connection is (re)established, whatever the channel
+     * (once per channel). Register before start-up completes.
+     */
+    public void onConnected(Runnable listening) {
+        connected.add(listening);
+    }
+
     /** After the listeners registered (a higher priority runs later). */
     void start(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER) StartupEvent started) {
         if (!enabled) {
@@ -83,6 +97,8 @@ public class PostgresBus {
         PgConnectOptions options = PgConnectOptions.fromUri(settings.datasourceUrl());
         settings.datasourceUsername().ifPresent(options::setUser);
         settings.datasourcePassword().ifPresent(options::setPassword);
+        // How the other replicas see this one as alive (PollOwnership): the name lives as long as the connection.
+        options.addProperty("application_name", identity.applicationName());
         subscriber = PgSubscriber.subscriber(vertx, options);
         // Retried for as long as the replica runs: 0.2 s, doubling, at most 5 s apart.
         subscriber.reconnectPolicy(retries -> Math.min(MAX_RECONNECT_DELAY.toMillis(), 200L << Math.min(retries, 10)));
@@ -91,6 +107,7 @@ public class PostgresBus {
                 .subscribeHandler(() -> {
                     LOG.infof("Listening to PostgreSQL channel %s", channel);
                     onListening.get(channel).run();
+                    connected.forEach(Runnable::run);
                 }));
         connect(0);
     }

@@ -391,6 +391,15 @@ public interface PulseConfig {
          */
         @WithDefault("100000")
         int replayCacheSize();
+
+        /**
+         * One telemetry and one alert read per tenant per interval across all replicas: the live replicas (as
+         * PostgreSQL lists them) share the tenants out, and each tenant's owner relays what it read to the others.
+         * Off, or while PostgreSQL cannot be asked: every replica reads the tenants its own clients watch. Needs
+         * {@code pulse.cluster.enabled}.
+         */
+        @WithDefault("true")
+        boolean sharedPolling();
     }
 
     interface Http {

@@ -102,8 +102,14 @@ public class GatewayMetrics {
         for (String outcome : List.of("sent", "received", "failed", "rejected", "lost")) {
             relayCounter(outcome);
         }
-        for (String outcome : List.of("refreshed", "ignored")) {
+        for (String outcome : List.of("refreshed", "ignored", "read_elsewhere")) {
             alertNotificationCounter(outcome);
+        }
+        for (String outcome : List.of("sent", "received", "failed", "rejected", "lost")) {
+            pollResultsCounter(outcome);
+        }
+        for (String channel : List.of("pulse_events", "pulse_polls")) {
+            notificationsCounter(channel);
         }
         for (DataSource source : DataSource.values()) {
             queryCounter(source);
@@ -422,6 +428,34 @@ public class GatewayMetrics {
     /** An event relayed between replicas: {@code sent}, {@code received}, {@code failed} (not relayed), {@code rejected}. */
     public void relayed(String outcome) {
         relayCounter(outcome).increment();
+    }
+
+    /** {@link #relayed(String)} for {@code count} events at once (a batch). */
+    public void relayed(String outcome, int count) {
+        relayCounter(outcome).increment(count);
+    }
+
+    /** One NOTIFY sent by this replica on {@code channel}, whatever the number of items it carried. */
+    public void relayNotified(String channel) {
+        notificationsCounter(channel).increment();
+    }
+
+    private Counter notificationsCounter(String channel) {
+        return Counter.builder("pulse.cluster.notifications").tag("channel", channel)
+                .description("NOTIFYs sent to the other replicas, by channel (several items travel in one when they"
+                        + " are sent together)")
+                .register(registry);
+    }
+
+    /** A tenant's poll result relayed between replicas: {@code sent}, {@code received}, {@code failed}, ... */
+    public void pollResultsRelayed(String outcome, int count) {
+        pollResultsCounter(outcome).increment(count);
+    }
+
+    private Counter pollResultsCounter(String outcome) {
+        return Counter.builder("pulse.cluster.poll.results").tag("outcome", outcome)
+                .description("Poll results (one tenant, one source) relayed between replicas, by outcome")
+                .register(registry);
     }
 
     private Counter relayCounter(String outcome) {

@@ -6,6 +6,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.pulse.gateway.registry.Watchers;
+import dev.pulse.gateway.cluster.PollOwnership;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
@@ -24,7 +27,8 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Reads the latest point of every watched device once per interval: one InfluxQL query per tenant (more only past
- * {@code pulse.telemetry.max-devices-per-query} devices), however many connections watch them. The queries run on
+ * {@code pulse.telemetry.max-devices-per-query} devices), however many connections watch them, and with several
+ * replicas, on one replica only ({@link PollOwnership}). The queries run on
  * {@link InfluxReaders}, {@code pulse.telemetry.poll-concurrency} at a time, because the InfluxDB client blocks; a
  * cycle ends when its last query has, and cycles never overlap.
  */
@@ -42,11 +46,13 @@ public class TelemetryPoller {
     private final PollerHeartbeats heartbeats;
     private final int batchSize;
     private final InfluxReaders readers;
+    private final PollOwnership ownership;
 
     public TelemetryPoller(Watchers watchers, ConnectionRegistry registry, TelemetrySource source, TelemetryService telemetry,
             GatewayMetrics metrics, SourceHealth health, PollerHeartbeats heartbeats, InfluxReaders readers,
-            PulseConfig config) {
+            PollOwnership ownership, PulseConfig config) {
         this.watchers = watchers;
+        this.ownership = ownership;
         this.readers = readers;
         this.health = health;
         this.heartbeats = heartbeats;
@@ -74,11 +80,14 @@ public class TelemetryPoller {
             return;
         }
         long started = System.nanoTime();
-        Map<String, Collection<DeviceWatch>> watched = watchers.deviceWatchesByTenant();
+        PollOwnership.Plan plan = ownership.plan();
+        Map<String, Set<String>> toRead = devicesToRead(plan);
         List<CompletableFuture<String>> reads = new ArrayList<>();
-        for (Map.Entry<String, Collection<DeviceWatch>> tenant : watched.entrySet()) {
-            for (List<DeviceWatch> batch : batches(tenant.getValue())) {
-                reads.add(CompletableFuture.supplyAsync(() -> pollBatch(tenant.getKey(), batch), readers.executor()));
+        for (Map.Entry<String, Set<String>> tenant : toRead.entrySet()) {
+            boolean relay = plan.relays(tenant.getKey());
+            for (List<String> batch : batches(tenant.getValue())) {
+                reads.add(CompletableFuture.supplyAsync(() -> pollBatch(tenant.getKey(), batch, relay),
+                        readers.executor()));
             }
         }
         // The cycle ends when every read has; cycles never overlap.
@@ -88,25 +97,35 @@ public class TelemetryPoller {
             failure = failure == null ? batchFailure : failure;
         }
         metrics.pollCycle(DataSource.INFLUXDB, Duration.ofNanos(System.nanoTime() - started), failure == null);
-        if (!watched.isEmpty()) {
+        if (!toRead.isEmpty()) {
             health.report(DataSource.INFLUXDB, failure != null, failure);
         }
     }
 
-    /** Reads one batch and publishes what is new; returns null, or what failed. */
-    private String pollBatch(String tenant, List<DeviceWatch> batch) {
-        Map<String, DeviceWatch> byDevice = new HashMap<>();
-        for (DeviceWatch watch : batch) {
-            byDevice.put(watch.deviceId(), watch);
-        }
-        try {
-            for (TelemetryPoint point : source.latestPoints(tenant, new ArrayList<>(byDevice.keySet()))) {
-                DeviceWatch watch = byDevice.get(point.deviceId());
-                if (watch != null) {
-                    telemetry.publish(watch, point);
-                }
+    /**
+     * Per tenant, the devices this replica reads this cycle: those its clients watch, unless another replica owns the
+     * tenant ({@link PollOwnership}), and every device any replica watches of the tenants this one owns.
+     */
+    private Map<String, Set<String>> devicesToRead(PollOwnership.Plan plan) {
+        Map<String, Set<String>> toRead = new HashMap<>();
+        for (Map.Entry<String, Collection<DeviceWatch>> tenant : watchers.deviceWatchesByTenant().entrySet()) {
+            if (plan.reads(tenant.getKey())) {
+                Set<String> devices = toRead.computeIfAbsent(tenant.getKey(), t -> new TreeSet<>());
+                tenant.getValue().forEach(watch -> devices.add(watch.deviceId()));
             }
-            telemetry.readJustNow(tenant, batch);
+        }
+        plan.owned().forEach((tenant, owned) -> {
+            if (!owned.devices().isEmpty()) {
+                toRead.computeIfAbsent(tenant, t -> new TreeSet<>()).addAll(owned.devices());
+            }
+        });
+        return toRead;
+    }
+
+    /** Reads one batch and publishes what is new (here, and to the other replicas when they watch it too). */
+    private String pollBatch(String tenant, List<String> devices, boolean relay) {
+        try {
+            telemetry.polled(tenant, source.latestPoints(tenant, devices), relay);
             // Progress, not only the end of the cycle, keeps readiness: a slow InfluxDB makes cycles long, never
             // makes this replica look stuck (readiness must not follow a shared database).
             heartbeats.beat(DataSource.INFLUXDB);
@@ -115,14 +134,15 @@ public class TelemetryPoller {
             metrics.pollFailure(DataSource.INFLUXDB);
             heartbeats.beat(DataSource.INFLUXDB);
             LOG.debugf("Telemetry poll of a batch failed: %s", e.getMessage());
+            telemetry.pollFailed(tenant, e.getMessage(), relay);
             return String.valueOf(e.getMessage());
         }
     }
 
-    private List<List<DeviceWatch>> batches(Collection<DeviceWatch> watches) {
-        List<List<DeviceWatch>> batches = new ArrayList<>();
-        List<DeviceWatch> current = new ArrayList<>(Math.min(batchSize, watches.size()));
-        for (DeviceWatch watch : watches) {
+    private List<List<String>> batches(Collection<String> devices) {
+        List<List<String>> batches = new ArrayList<>();
+        List<String> current = new ArrayList<>(Math.min(batchSize, devices.size()));
+        for (String watch : devices) {
             current.add(watch);
             if (current.size() == batchSize) {
                 batches.add(current);

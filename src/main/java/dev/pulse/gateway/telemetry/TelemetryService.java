@@ -1,6 +1,7 @@
 package dev.pulse.gateway.telemetry;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -25,7 +26,14 @@ import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.registry.DeviceWatch;
 import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.sources.FirstReads;
+import dev.pulse.gateway.cluster.PollResultRelay;
+import dev.pulse.gateway.protocol.Identifiers;
 import io.vertx.core.Vertx;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Device subscriptions: indexes them, serves the latest point at once on subscribe, and publishes new points.
@@ -38,6 +46,8 @@ import io.vertx.core.Vertx;
 public class TelemetryService {
 
     private static final Logger LOG = Logger.getLogger(TelemetryService.class);
+    /** The {@code kind} of telemetry poll results relayed between replicas. */
+    static final String RELAYED_KIND = "telemetry";
     /** How long a tenant's first reads wait for others to join: at most one first-read query per tenant per window. */
     static final Duration FIRST_READ_WINDOW = Duration.ofMillis(100);
 
@@ -49,10 +59,16 @@ public class TelemetryService {
     private final SourceHealth health;
     private final int batchSize;
     private final FirstReads<DeviceWatch.LatestPoint> firstReads;
+    private final PollResultRelay relay;
+    private final ObjectMapper mapper;
 
     public TelemetryService(Watchers watchers, ConnectionRegistry registry, TelemetrySource source, ServerMessages messages,
-            Delivery delivery, SourceHealth health, InfluxReaders readers, Vertx vertx, PulseConfig config) {
+            Delivery delivery, SourceHealth health, InfluxReaders readers, Vertx vertx, PollResultRelay relay,
+            ObjectMapper mapper, PulseConfig config) {
         this.watchers = watchers;
+        this.relay = relay;
+        this.mapper = mapper;
+        relay.onReceived(RELAYED_KIND, this::relayed);
         this.health = health;
         this.registry = registry;
         this.source = source;
@@ -105,6 +121,69 @@ public class TelemetryService {
         if (watch.isNewer(point.time())) {
             OutboundMessage message = messages.telemetry(point.deviceId(), point.time(), point.metrics());
             watch.publish(new DeviceWatch.LatestPoint(point.time(), message), delivery::send);
+        }
+    }
+
+    /**
+     * What a poll of {@code tenant} read: published to this replica's watchers of those devices (each gets a point
+     * only if newer than the last it was sent), remembered for new subscribers, and, when other replicas watch the
+     * tenant too, relayed to them with each point's full-precision time (the watermark that keeps them from sending
+     * a point twice when ownership moves).
+     */
+    public void polled(String tenant, List<TelemetryPoint> points, boolean relayToOthers) {
+        List<DeviceWatch> watches = new ArrayList<>();
+        for (TelemetryPoint point : points) {
+            watchers.deviceWatch(tenant, point.deviceId()).ifPresent(watch -> {
+                publish(watch, point);
+                watches.add(watch);
+            });
+        }
+        readJustNow(tenant, watches);
+        if (relayToOthers) {
+            ObjectNode result = mapper.createObjectNode();
+            ArrayNode relayed = result.putArray("points");
+            for (TelemetryPoint point : points) {
+                relayed.addObject().put("device_id", point.deviceId()).put("time", point.time().toString())
+                        .set("metrics", point.metrics());
+            }
+            relay.send(RELAYED_KIND, tenant, result);
+        }
+    }
+
+    /** A poll of {@code tenant} failed on this replica: the other replicas that watch it learn the source is down. */
+    public void pollFailed(String tenant, String detail, boolean relayToOthers) {
+        if (relayToOthers) {
+            relay.send(RELAYED_KIND, tenant, mapper.createObjectNode().put("failed", String.valueOf(detail)));
+        }
+    }
+
+    /** A poll result another replica read for this tenant; points of devices nobody watches here are dropped. */
+    private void relayed(String tenant, JsonNode result) {
+        if (result.hasNonNull("failed")) {
+            health.report(DataSource.INFLUXDB, true, "read by another replica: " + result.path("failed").asText());
+            return;
+        }
+        List<DeviceWatch> watches = new ArrayList<>();
+        for (JsonNode point : result.path("points")) {
+            String device = point.path("device_id").asText("");
+            Optional<Instant> time = parseInstant(point.path("time").asText(""));
+            if (!Identifiers.isValidDeviceId(device) || time.isEmpty() || !point.path("metrics").isObject()) {
+                continue;
+            }
+            watchers.deviceWatch(tenant, device).ifPresent(watch -> {
+                publish(watch, new TelemetryPoint(device, time.get(), (ObjectNode) point.get("metrics")));
+                watches.add(watch);
+            });
+        }
+        readJustNow(tenant, watches);
+        health.report(DataSource.INFLUXDB, false, null);
+    }
+
+    private static Optional<Instant> parseInstant(String text) {
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 import dev.pulse.gateway.cluster.EnvelopeSeal;
+import dev.pulse.gateway.cluster.PostgresBus;
 import dev.pulse.gateway.observability.DataSource;
 import dev.pulse.gateway.observability.Endpoint;
 import dev.pulse.gateway.protocol.CloseCodes;
@@ -138,7 +139,15 @@ class DocsTest {
         emitted.put("pulse_connections_refused_total", refused);
         emitted.put("pulse_frames_rejected_total", Set.of("1002", "1007", "1009"));
         emitted.put("pulse_keepalive_closed_total", literals(code, "close\\(session, CloseCodes\\.\\w+, \"([a-z_]+)\""));
-        emitted.put("pulse_cluster_events_total", literals(code, "metrics\\.relayed\\(\"([a-z_]+)\""));
+        Set<String> relayedItems = literals(code, "outcomes\\.items\\(\"([a-z_]+)\"");
+        Set<String> relayedEvents = literals(code, "metrics\\.relayed\\(\"([a-z_]+)\"");
+        relayedEvents.addAll(relayedItems);
+        emitted.put("pulse_cluster_events_total", relayedEvents);
+        Set<String> relayedResults = literals(code, "metrics\\.pollResultsRelayed\\(\"([a-z_]+)\"");
+        relayedResults.addAll(relayedItems);
+        emitted.put("pulse_cluster_poll_results_total", relayedResults);
+        emitted.put("pulse_cluster_notifications_total",
+                new TreeSet<>(Set.of(PostgresBus.EVENTS_CHANNEL, PostgresBus.POLLS_CHANNEL)));
         emitted.put("pulse_cluster_rejected_total", labels(Arrays.stream(EnvelopeSeal.Verdict.values())
                 .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label)));
         emitted.put("pulse_events_throttled_total", literals(code, "metrics\\.eventsThrottled\\(\"([a-z]+)\""));

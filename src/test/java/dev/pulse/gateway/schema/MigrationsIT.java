@@ -49,9 +49,9 @@ class MigrationsIT {
         MigrationRun first = PackagedPulse.migrate("migrate-new", Stack.jdbcUrl(database), owner, OWNER_PASSWORD);
 
         assertThat(first.exitCode()).as(first.log()).isZero();
-        assertThat(first.log()).contains("Successfully applied 5 migrations").doesNotContain(OWNER_PASSWORD);
+        assertThat(first.log()).contains("Successfully applied 6 migrations").doesNotContain(OWNER_PASSWORD);
         assertThat(history(database)).containsExactly("1 alerts SQL t", "2 row level security SQL t",
-                "3 gateway role SQL t", "4 alert notifications SQL t", "5 relay events SQL t");
+                "3 gateway role SQL t", "4 alert notifications SQL t", "5 relay events SQL t", "6 poll interest SQL t");
         assertThat(query(database, "postgres", "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"))
                 .containsExactly(owner);
         assertGatewayReadsUnderRowLevelSecurityAndHasNoDdlRights(database);
@@ -59,7 +59,7 @@ class MigrationsIT {
         MigrationRun again = PackagedPulse.migrate("migrate-again", Stack.jdbcUrl(database), owner, OWNER_PASSWORD);
         assertThat(again.exitCode()).as(again.log()).isZero();
         assertThat(again.log()).contains("Schema \"public\" is up to date");
-        assertThat(history(database)).hasSize(5);
+        assertThat(history(database)).hasSize(6);
     }
 
     @Test

@@ -1,0 +1,319 @@
+package dev.pulse.gateway.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.Tags;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import dev.pulse.gateway.registry.AlertFeed;
+import dev.pulse.gateway.registry.DeviceWatch;
+import dev.pulse.gateway.registry.Watchers;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * One poll per tenant per interval across all replicas. Without it, R replicas that serve a tenant read it R times.
+ *
+ * <p>
+ * <b>Who is alive</b> is what PostgreSQL knows: each replica's LISTEN connection carries its id as
+ * {@code application_name} ({@link ReplicaIdentity}), so {@code pg_stat_activity} lists the live replicas. A replica
+ * that dies loses its connection and drops out at once (SIGKILL closes its sockets); one that is cut off drops out when
+ * PostgreSQL notices the connection is gone. Only sessions of this database and this role count, so another role
+ * cannot pose as a replica.
+ *
+ * <p>
+ * <b>What is watched</b>: each replica keeps its rows in {@code pulse_poll_interest} (per tenant: the devices its
+ * clients watch, whether they want alerts) up to date, writing only what changed.
+ *
+ * <p>
+ * <b>Who polls</b>: a tenant is owned by one of the live replicas that watch it, chosen by rendezvous hashing
+ * (highest hash of replica and tenant), which every replica computes alike in one query and which moves the fewest
+ * tenants when replicas come and go. The owner reads the union of what every replica watches and relays the results
+ * ({@link PollResultRelay}); the others read nothing for that tenant. Ownership is refreshed twice per poll interval,
+ * so a dead owner's tenants are read by another replica within two intervals.
+ *
+ * <p>
+ * <b>When in doubt, poll locally</b>: while the relay is off, this replica is not listening, or PostgreSQL cannot be
+ * asked, every replica reads its own tenants itself, as before; so does a replica for a tenant its clients have
+ * only just subscribed to and the plan does not know yet. Reading twice costs a query; the watermarks that travel with
+ * the results (a point's time, an alert list's newest change) keep clients from getting anything twice.
+ */
+@ApplicationScoped
+public class PollOwnership {
+
+    private static final Logger LOG = Logger.getLogger(PollOwnership.class);
+
+    private static final String LIVE_REPLICAS = """
+            SELECT substr(application_name, length($1) + 1) AS replica
+              FROM pg_stat_activity
+             WHERE datname = current_database() AND usename = current_user
+               AND starts_with(application_name, $1)""";
+    private static final String UPSERT_INTEREST = """
+            INSERT INTO pulse_poll_interest (replica, tenant, devices, alerts, synced_at)
+            SELECT $1, u.tenant, string_to_array(u.devices, E'\\n'), u.alerts, now()
+              FROM unnest($2::text[], $3::text[], $4::bool[]) AS u(tenant, devices, alerts)
+            ON CONFLICT (replica, tenant) DO UPDATE
+               SET devices = EXCLUDED.devices, alerts = EXCLUDED.alerts, synced_at = now()""";
+    private static final String DELETE_INTEREST = "DELETE FROM pulse_poll_interest WHERE replica = $1 AND tenant = ANY($2::text[])";
+    private static final String DELETE_ALL_INTEREST = "DELETE FROM pulse_poll_interest WHERE replica = $1";
+    /** Rows of replicas gone for a minute (a replica that only blinked keeps its rows and rewrites them anyway). */
+    private static final String PURGE_DEPARTED = """
+            DELETE FROM pulse_poll_interest
+             WHERE NOT (replica = ANY($1::text[])) AND synced_at < now() - interval '1 minute'""";
+    /**
+     * For each tenant this replica owns: the union of what the live replicas watch, and whether any other replica
+     * watches it (then the results are relayed). For each tenant this replica watches but another owns: just that.
+     */
+    private static final String PLAN = """
+            WITH interest AS (
+                SELECT tenant, replica, devices, alerts FROM pulse_poll_interest WHERE replica = ANY($2::text[])),
+            owners AS (
+                SELECT DISTINCT ON (tenant) tenant, replica AS owner
+                  FROM interest
+                 ORDER BY tenant, hashtextextended(replica || '/' || tenant, 0) DESC, replica)
+            SELECT o.tenant, o.owner = $1 AS owned,
+                   CASE WHEN o.owner = $1 THEN array_to_string(ARRAY(
+                       SELECT DISTINCT d FROM interest i, unnest(i.devices) d WHERE i.tenant = o.tenant), E'\\n') END AS devices,
+                   CASE WHEN o.owner = $1 THEN EXISTS (
+                       SELECT 1 FROM interest i WHERE i.tenant = o.tenant AND i.alerts) END AS alerts,
+                   EXISTS (SELECT 1 FROM interest i WHERE i.tenant = o.tenant AND i.replica <> $1) AS shared
+              FROM owners o
+             WHERE o.owner = $1 OR EXISTS (SELECT 1 FROM interest i WHERE i.tenant = o.tenant AND i.replica = $1)""";
+    /** Interest is rewritten in full this often (in refreshes), healing rows that were purged or lost. */
+    private static final int FULL_SYNC_EVERY = 40;
+
+    /** What the replicas watch of one tenant. */
+    public record Interest(Set<String> devices, boolean alerts) {
+    }
+
+    /** A tenant this replica reads for the cluster: the union of what is watched, and whether to relay. */
+    public record Owned(Set<String> devices, boolean alerts, boolean shared) {
+    }
+
+    /**
+     * Who reads what, as of the last refresh. {@code shared} false: this replica reads all its tenants itself and
+     * relays nothing.
+     */
+    public record Plan(boolean shared, int replicas, Map<String, Owned> owned, Set<String> elsewhere) {
+
+        static final Plan LOCAL = new Plan(false, 0, Map.of(), Set.of());
+
+        /** Whether this replica reads {@code tenant} (a tenant it watches, or one it owns). */
+        public boolean reads(String tenant) {
+            return !elsewhere.contains(tenant);
+        }
+
+        /** Whether results of {@code tenant} read here go to the other replicas too. */
+        public boolean relays(String tenant) {
+            Owned owned = this.owned.get(tenant);
+            return shared && owned != null && owned.shared();
+        }
+    }
+
+    private final Pool pool;
+    private final PostgresBus bus;
+    private final Watchers watchers;
+    private final ReplicaIdentity identity;
+    private final Vertx vertx;
+    private final boolean enabled;
+    private final long refreshMillis;
+    private volatile Plan plan = Plan.LOCAL;
+    /** What the table holds for this replica, as far as this replica knows; null: rewrite it all. */
+    private volatile Map<String, Interest> synced;
+    private int refreshes;
+    private volatile boolean refreshing;
+    private long timer = -1;
+
+    public PollOwnership(Pool pool, PostgresBus bus, Watchers watchers, ReplicaIdentity identity, Vertx vertx,
+            GatewayMetrics metrics, PulseConfig config) {
+        this.pool = pool;
+        this.bus = bus;
+        this.watchers = watchers;
+        this.identity = identity;
+        this.vertx = vertx;
+        this.enabled = bus.enabled() && config.cluster().sharedPolling();
+        Duration shortest = config.telemetry().pollInterval().compareTo(config.alerts().pollInterval()) < 0
+                ? config.telemetry().pollInterval() : config.alerts().pollInterval();
+        this.refreshMillis = Math.max(100, shortest.toMillis() / 2);
+        metrics.gauge("pulse.cluster.shared.polling", "1 while the replicas share out the tenants' polls (one read per"
+                + " tenant per interval cluster-wide), 0 while this replica reads all its tenants itself", Tags.empty(),
+                () -> plan.shared() ? 1 : 0, null);
+        metrics.gauge("pulse.cluster.replicas", "Live replicas this replica saw in PostgreSQL at its last ownership"
+                + " refresh (0 while polls are not shared)", Tags.empty(), () -> plan.replicas(), null);
+        metrics.gauge("pulse.cluster.owned.tenants", "Tenants this replica reads for the cluster", Tags.empty(),
+                () -> plan.owned().size(), null);
+        metrics.gauge("pulse.cluster.tenants.read.elsewhere", "Tenants watched here whose reads another replica owns",
+                Tags.empty(), () -> plan.elsewhere().size(), null);
+    }
+
+    void start(@Observes StartupEvent started) {
+        bus.onConnected(this::resync);
+        if (enabled) {
+            timer = vertx.setPeriodic(refreshMillis, id -> refresh());
+        }
+    }
+
+    /** Whether shared polling is configured at all ({@code pulse.cluster.shared-polling} and the relay on). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** The plan as of the last refresh. */
+    public Plan plan() {
+        return plan;
+    }
+
+    /** After (re)connecting, nothing is assumed about the table: the next refresh rewrites this replica's rows. */
+    private void resync() {
+        synced = null;
+    }
+
+    /** Runs on the timer's event loop; refreshes never overlap. */
+    private void refresh() {
+        if (refreshing) {
+            return;
+        }
+        if (!bus.listening()) {
+            becomeLocal("this replica is not listening to PostgreSQL");
+            return;
+        }
+        refreshing = true;
+        Map<String, Interest> interest = localInterest();
+        boolean full = synced == null || refreshes++ % FULL_SYNC_EVERY == 0;
+        pool.preparedQuery(LIVE_REPLICAS).execute(Tuple.of(ReplicaIdentity.APPLICATION_NAME_PREFIX))
+                .chain(rows -> {
+                    List<String> live = new ArrayList<>();
+                    rows.forEach(row -> live.add(row.getString("replica")));
+                    if (!live.contains(identity.id())) {
+                        return Uni.createFrom().item(Plan.LOCAL);
+                    }
+                    String[] liveArray = live.toArray(String[]::new);
+                    return sync(interest, full)
+                            .chain(() -> full ? pool.preparedQuery(PURGE_DEPARTED).execute(Tuple.of((Object) liveArray))
+                                    .replaceWithVoid() : Uni.createFrom().voidItem())
+                            .chain(() -> pool.preparedQuery(PLAN).execute(Tuple.of(identity.id(), liveArray)))
+                            .map(planRows -> toPlan(planRows, live.size()));
+                })
+                .subscribe().with(next -> {
+                    refreshing = false;
+                    if (!next.shared()) {
+                        becomeLocal("PostgreSQL does not list this replica's connection yet");
+                        return;
+                    }
+                    if (!plan.shared()) {
+                        LOG.infof("Polls shared out among %d replica(s): this one reads %d tenant(s)", next.replicas(),
+                                next.owned().size());
+                    }
+                    plan = next;
+                }, failure -> {
+                    refreshing = false;
+                    synced = null;
+                    becomeLocal("ownership could not be refreshed: " + failure.getMessage());
+                });
+    }
+
+    private void becomeLocal(String why) {
+        if (plan.shared()) {
+            LOG.warnf("This replica reads all its tenants itself until polls can be shared again (%s)", why);
+        }
+        plan = Plan.LOCAL;
+    }
+
+    /** Writes what changed in this replica's interest since the last sync (everything when {@code full}). */
+    private Uni<Void> sync(Map<String, Interest> interest, boolean full) {
+        Map<String, Interest> before = full || synced == null ? Map.of() : synced;
+        List<String> tenants = new ArrayList<>();
+        List<String> devices = new ArrayList<>();
+        List<Boolean> alerts = new ArrayList<>();
+        interest.forEach((tenant, wanted) -> {
+            if (!wanted.equals(before.get(tenant))) {
+                tenants.add(tenant);
+                devices.add(String.join("\n", wanted.devices()));
+                alerts.add(wanted.alerts());
+            }
+        });
+        List<String> gone = new ArrayList<>();
+        before.keySet().forEach(tenant -> {
+            if (!interest.containsKey(tenant)) {
+                gone.add(tenant);
+            }
+        });
+        if (!full && tenants.isEmpty() && gone.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String me = identity.id();
+        return pool.withTransaction(connection -> {
+            Uni<?> cleared = full ? connection.preparedQuery(DELETE_ALL_INTEREST).execute(Tuple.of(me))
+                    : gone.isEmpty() ? Uni.createFrom().voidItem()
+                            : connection.preparedQuery(DELETE_INTEREST).execute(Tuple.of(me, gone.toArray(String[]::new)));
+            return cleared.chain(() -> tenants.isEmpty() ? Uni.createFrom().voidItem()
+                    : connection.preparedQuery(UPSERT_INTEREST).execute(Tuple.of(me, tenants.toArray(String[]::new),
+                            devices.toArray(String[]::new), alerts.toArray(Boolean[]::new))).replaceWithVoid());
+        }).invoke(() -> synced = interest);
+    }
+
+    private Map<String, Interest> localInterest() {
+        Map<String, Set<String>> devices = new HashMap<>();
+        for (Map.Entry<String, Collection<DeviceWatch>> tenant : watchers.deviceWatchesByTenant().entrySet()) {
+            Set<String> ids = new TreeSet<>();
+            tenant.getValue().forEach(watch -> ids.add(watch.deviceId()));
+            devices.put(tenant.getKey(), ids);
+        }
+        Set<String> alerts = new HashSet<>();
+        for (AlertFeed feed : watchers.alertFeeds()) {
+            alerts.add(feed.tenant());
+        }
+        Map<String, Interest> interest = new HashMap<>();
+        Set<String> tenants = new HashSet<>(devices.keySet());
+        tenants.addAll(alerts);
+        for (String tenant : tenants) {
+            interest.put(tenant, new Interest(devices.getOrDefault(tenant, Set.of()), alerts.contains(tenant)));
+        }
+        return interest;
+    }
+
+    private static Plan toPlan(RowSet<Row> rows, int replicas) {
+        Map<String, Owned> owned = new HashMap<>();
+        Set<String> elsewhere = new HashSet<>();
+        for (Row row : rows) {
+            String tenant = row.getString("tenant");
+            if (Boolean.TRUE.equals(row.getBoolean("owned"))) {
+                String devices = row.getString("devices");
+                owned.put(tenant, new Owned(devices == null || devices.isEmpty() ? Set.of()
+                        : new HashSet<>(Arrays.asList(devices.split("\n"))),
+                        Boolean.TRUE.equals(row.getBoolean("alerts")), Boolean.TRUE.equals(row.getBoolean("shared"))));
+            } else {
+                elsewhere.add(tenant);
+            }
+        }
+        return new Plan(true, replicas, Map.copyOf(owned), Set.copyOf(elsewhere));
+    }
+
+    @PreDestroy
+    void stop() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+}

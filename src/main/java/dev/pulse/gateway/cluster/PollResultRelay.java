@@ -1,0 +1,119 @@
+package dev.pulse.gateway.cluster;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.pulse.gateway.config.PulseConfig;
+import dev.pulse.gateway.observability.GatewayMetrics;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.sqlclient.Pool;
+
+/**
+ * Carries what the owner of a tenant read ({@link PollOwnership}) to the other replicas, on
+ * {@link PostgresBus#POLLS_CHANNEL}: one item per tenant and source ({@code kind}), sealed and batched like events
+ * ({@link RelayChannel}); results too large for a NOTIFY go through the relay table. A lost result costs its receivers
+ * one interval: the next poll reads the latest again.
+ */
+@ApplicationScoped
+public class PollResultRelay {
+
+    private static final Logger LOG = Logger.getLogger(PollResultRelay.class);
+
+    private final PostgresBus bus;
+    private final Pool pool;
+    private final ObjectMapper mapper;
+    private final GatewayMetrics metrics;
+    private final ReplicaIdentity identity;
+    private final PulseConfig.Cluster config;
+    private final Map<String, BiConsumer<String, JsonNode>> receivers = new ConcurrentHashMap<>();
+    private RelayChannel channel;
+
+    public PollResultRelay(PostgresBus bus, Pool pool, ObjectMapper mapper, GatewayMetrics metrics,
+            ReplicaIdentity identity, PulseConfig config) {
+        this.bus = bus;
+        this.pool = pool;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        this.identity = identity;
+        this.config = config.cluster();
+    }
+
+    @PostConstruct
+    void init() {
+        if (!bus.enabled() || config.secret().filter(s -> !s.isEmpty()).isEmpty()) {
+            // EventRelay fails the start-up with the explanation when the secret is missing.
+            return;
+        }
+        EnvelopeSeal seal = new EnvelopeSeal(config.secret().get(), config.maxAge(), config.replayCacheSize(), mapper,
+                System::currentTimeMillis);
+        channel = new RelayChannel(PostgresBus.POLLS_CHANNEL, bus, pool, mapper, identity.id(), seal,
+                new RelayChannel.Outcomes() {
+                    @Override
+                    public void items(String outcome, int count) {
+                        metrics.pollResultsRelayed(outcome, count);
+                    }
+
+                    @Override
+                    public void notified(int items) {
+                        metrics.relayNotified(PostgresBus.POLLS_CHANNEL);
+                    }
+
+                    @Override
+                    public void rejected(EnvelopeSeal.Verdict verdict) {
+                        metrics.pollResultsRelayed("rejected", 1);
+                        metrics.relayRejected(verdict.label());
+                    }
+                }, this::received);
+    }
+
+    /** Before {@link PostgresBus} connects (a lower priority runs first). */
+    void register(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent started) {
+        if (channel != null) {
+            bus.listen(PostgresBus.POLLS_CHANNEL, channel::received, () -> { });
+        }
+    }
+
+    /** Where results of {@code kind} read by other replicas go: {@code receiver(tenant, result)}; set at start-up. */
+    public void onReceived(String kind, BiConsumer<String, JsonNode> receiver) {
+        receivers.put(kind, receiver);
+    }
+
+    /**
+     * Sends a result read here to the other replicas. Fire and forget: a failure is counted and logged, and the
+     * receivers get the next interval's result.
+     */
+    public void send(String kind, String tenant, ObjectNode result) {
+        if (channel == null) {
+            return;
+        }
+        result.put("kind", kind);
+        result.put("tenant", tenant);
+        channel.send(result).subscribe().with(sent -> { }, failure -> LOG.debugf(
+                "A %s poll result of tenant %s was not relayed: %s", kind, tenant, failure.getMessage()));
+    }
+
+    private void received(JsonNode item) {
+        String tenant = item.path("tenant").asText("");
+        BiConsumer<String, JsonNode> receiver = receivers.get(item.path("kind").asText(""));
+        if (tenant.isEmpty() || receiver == null) {
+            metrics.pollResultsRelayed("rejected", 1);
+            metrics.relayRejected(EnvelopeSeal.Verdict.MALFORMED.label());
+            return;
+        }
+        metrics.pollResultsRelayed("received", 1);
+        receiver.accept(tenant, item);
+    }
+}

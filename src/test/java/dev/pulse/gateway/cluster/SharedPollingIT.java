@@ -1,0 +1,205 @@
+package dev.pulse.gateway.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.pulse.gateway.support.Frames;
+import dev.pulse.gateway.support.PackagedPulse;
+import dev.pulse.gateway.support.Scrape;
+import dev.pulse.gateway.support.Stack;
+import dev.pulse.gateway.support.Tokens;
+import dev.pulse.gateway.support.WsClient;
+
+/**
+ * Three replicas of the packaged application, 30 tenants, each tenant's clients spread over all three (a device
+ * subscriber and an alert subscriber on every replica). The replicas share the reads out: InfluxDB and PostgreSQL
+ * queries per interval, summed over the replicas, equal the tenants watched, not three times that; and every client
+ * still gets every tenant's points and alert lists, through the relay. Then the replica that owns the most tenants is
+ * killed with SIGKILL: the clients on the other two get the next point of every tenant within two intervals, and
+ * no client gets any point twice.
+ */
+class SharedPollingIT {
+
+    private static final int TENANTS = 30;
+    private static final Duration INTERVAL = Duration.ofSeconds(2);
+    private static final Map<String, String> POLL_EVERY_INTERVAL = Map.of(
+            "PULSE_TELEMETRY_POLL_INTERVAL", INTERVAL.toSeconds() + "s",
+            "PULSE_ALERTS_POLL_INTERVAL", INTERVAL.toSeconds() + "s");
+    /** Scrapes of three replicas are not simultaneous, and a cycle may run while they are read. */
+    private static final double TOLERANCE = 0.15;
+
+    private record Client(int replica, String tenant, WsClient socket) {
+    }
+
+    @Test
+    void eachTenantIsReadOnceClusterWideAndAnotherReplicaTakesOverWhenItsOwnerIsKilled() {
+        List<PackagedPulse> replicas = new ArrayList<>();
+        List<Client> clients = new ArrayList<>();
+        try {
+            for (String name : List.of("shared-poll-a", "shared-poll-b", "shared-poll-c")) {
+                replicas.add(PackagedPulse.startPackaged(name, POLL_EVERY_INTERVAL));
+            }
+            List<String> tenants = new ArrayList<>();
+            for (int i = 0; i < TENANTS; i++) {
+                String tenant = Tokens.newTenant();
+                tenants.add(tenant);
+                writePoint(tenant, Instant.now());
+                Stack.insertAlert(tenant, "dev-1", "HIGH_TEMP", "OPEN", "first");
+            }
+            for (String tenant : tenants) {
+                for (int r = 0; r < replicas.size(); r++) {
+                    WsClient socket = WsClient.connect(replicas.get(r).ws("/api/v2/ws", Tokens.valid(tenant)));
+                    clients.add(new Client(r, tenant, socket));
+                    socket.send(Frames.subscribeDevice("dev-1"));
+                    socket.send(Frames.subscribeAlerts());
+                }
+            }
+            for (Client client : clients) {
+                client.socket().awaitType("telemetry");
+                client.socket().awaitType("alerts");
+            }
+
+            // Every replica sees the three, and between them they own each tenant once.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                double owned = 0;
+                for (PackagedPulse replica : replicas) {
+                    Scrape scrape = Scrape.of(replica);
+                    if (scrape.value("pulse_cluster_replicas") != 3
+                            || scrape.value("pulse_cluster_shared_polling") != 1) {
+                        return false;
+                    }
+                    owned += scrape.value("pulse_cluster_owned_tenants");
+                }
+                return owned == TENANTS;
+            });
+            assertThat(replicas.get(0).body("/q/health/ready")).contains("poll-ownership").contains("shared");
+
+            // Queries per interval: once per tenant cluster-wide, not once per replica.
+            double[] before = totals(replicas);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> totals(replicas)[2] >= before[2] + 3 * 5);
+            double[] after = totals(replicas);
+            double intervals = (after[2] - before[2]) / replicas.size();
+            double influxPerInterval = (after[0] - before[0]) / intervals;
+            double postgresPerInterval = (after[1] - before[1]) / intervals;
+            System.out.printf("[shared-polling] %d tenants, 3 replicas: %.1f InfluxDB and %.1f PostgreSQL queries per"
+                    + " interval%n", TENANTS, influxPerInterval, postgresPerInterval);
+            assertThat(influxPerInterval).as("InfluxDB queries per interval").isBetween(TENANTS * (1 - TOLERANCE),
+                    TENANTS * (1 + TOLERANCE));
+            assertThat(postgresPerInterval).as("PostgreSQL queries per interval").isBetween(TENANTS * (1 - TOLERANCE),
+                    TENANTS * (1 + TOLERANCE));
+
+            // Points and alert changes read by one replica reach the clients of all three.
+            Instant second = Instant.now();
+            tenants.forEach(tenant -> writePoint(tenant, second));
+            long alert = Stack.insertAlert(tenants.get(0), "dev-1", "LOW_BATTERY", "OPEN", "second");
+            for (Client client : clients) {
+                client.socket().await(point(second), Duration.ofSeconds(3 * INTERVAL.toSeconds()));
+            }
+            for (Client client : clients.stream().filter(c -> c.tenant().equals(tenants.get(0))).toList()) {
+                client.socket().await(alertsContaining(alert), Duration.ofSeconds(3 * INTERVAL.toSeconds()));
+            }
+
+            // SIGKILL the replica that reads the most tenants; the others take its tenants over.
+            int victim = 0;
+            double most = -1;
+            for (int r = 0; r < replicas.size(); r++) {
+                double owned = Scrape.of(replicas.get(r)).value("pulse_cluster_owned_tenants");
+                if (owned > most) {
+                    most = owned;
+                    victim = r;
+                }
+            }
+            assertThat(most).isPositive();
+            PackagedPulse killed = replicas.get(victim);
+            new ProcessBuilder("kill", "-KILL", Long.toString(killed.pid())).inheritIO().start().waitFor();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !killed.isAlive());
+            long killedAt = System.nanoTime();
+            Instant third = Instant.now();
+            tenants.forEach(tenant -> writePoint(tenant, third));
+            long deadline = System.nanoTime() + 2 * INTERVAL.toNanos();
+            int survivorsChecked = 0;
+            for (Client client : clients) {
+                if (client.replica() == victim) {
+                    continue;
+                }
+                Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+                client.socket().await(point(third), left);
+                survivorsChecked++;
+            }
+            assertThat(survivorsChecked).isEqualTo(TENANTS * 2);
+            System.out.printf("[shared-polling] after SIGKILL of the owner of %.0f tenants, every client of the other"
+                    + " replicas had the next point after %d ms (interval %d ms)%n", most,
+                    Duration.ofNanos(System.nanoTime() - killedAt).toMillis(), INTERVAL.toMillis());
+
+            // No client got any point twice, before or after the takeover: the awaits above took one copy of the
+            // second and third points; any other copy, or two copies of an earlier point, would be left over.
+            for (Client client : clients) {
+                if (client.replica() == victim) {
+                    continue;
+                }
+                Set<String> seen = new HashSet<>();
+                for (JsonNode message : client.socket().everythingBeforePong()) {
+                    if ("telemetry".equals(message.path("type").asText())) {
+                        assertThat(point(second).or(point(third)).test(message))
+                                .as("a point sent twice to a client of tenant %s: %s", client.tenant(), message)
+                                .isFalse();
+                        assertThat(seen.add(message.path("data").path("timestamp").asText()))
+                                .as("a point sent twice to a client of tenant %s: %s", client.tenant(), message)
+                                .isTrue();
+                    }
+                }
+            }
+            int survivor = victim == 0 ? 1 : 0;
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(
+                    () -> Scrape.of(replicas.get(survivor)).value("pulse_cluster_replicas") == 2);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        } finally {
+            clients.forEach(client -> client.socket().abort());
+            replicas.stream().sorted(Comparator.comparing(PackagedPulse::pid)).forEach(PackagedPulse::close);
+        }
+    }
+
+    /** InfluxDB queries, PostgreSQL queries and InfluxDB poll cycles, summed over the live replicas. */
+    private static double[] totals(List<PackagedPulse> replicas) {
+        double[] totals = new double[3];
+        for (PackagedPulse replica : replicas) {
+            if (!replica.isAlive()) {
+                continue;
+            }
+            Scrape scrape = Scrape.of(replica);
+            totals[0] += scrape.value("pulse_source_queries_total", "source=\"influxdb\"");
+            totals[1] += scrape.value("pulse_source_queries_total", "source=\"postgresql\"");
+            totals[2] += scrape.value("pulse_poll_cycles_total", "source=\"influxdb\"");
+        }
+        return totals;
+    }
+
+    private static void writePoint(String tenant, Instant time) {
+        Stack.writeInflux("telemetry,tenant_id=" + Stack.tag(tenant) + ",device_id=dev-1 value=" + time.toEpochMilli()
+                + " " + Stack.nanos(time));
+    }
+
+    private static java.util.function.Predicate<JsonNode> point(Instant time) {
+        return m -> "telemetry".equals(m.path("type").asText())
+                && m.path("data").path("metrics").path("value").asLong() == time.toEpochMilli();
+    }
+
+    private static java.util.function.Predicate<JsonNode> alertsContaining(long id) {
+        return m -> "alerts".equals(m.path("type").asText())
+                && m.path("alerts").findValues("id").stream().anyMatch(value -> value.asLong() == id);
+    }
+}
