@@ -71,6 +71,12 @@ public final class Bench {
     private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
     /** Scenarios to leave out ({@code --skip telemetry,alerts,floor}); capacity always runs: it connects the clients. */
     private final java.util.Set<String> skipped = new java.util.HashSet<>();
+    /** {@code cluster}: only the scale-out scenarios (printed, BENCHMARKS.md left as it is). */
+    private String only = "";
+    /** Tenants of the scale-out scenario; each has a client on every replica. */
+    private int clusterTenants = 100;
+    /** Events per second published to one replica in the relay scenario. */
+    private int[] relayRates = { 250, 500, 1000, 2000, 4000 };
 
     public static void main(String[] args) throws Exception {
         Bench bench = new Bench();
@@ -84,6 +90,11 @@ public final class Bench {
                 case "--env" -> bench.extraEnvironment.put(args[i + 1].substring(0, args[i + 1].indexOf('=')),
                         args[i + 1].substring(args[i + 1].indexOf('=') + 1));
                 case "--skip" -> bench.skipped.addAll(List.of(args[i + 1].split(",")));
+                case "--only" -> bench.only = args[i + 1];
+                case "--jar" -> System.setProperty("pulse.packaged.jar", args[i + 1]);
+                case "--cluster-tenants" -> bench.clusterTenants = Integer.parseInt(args[i + 1]);
+                case "--relay-rates" -> bench.relayRates = java.util.Arrays.stream(args[i + 1].split(","))
+                        .mapToInt(Integer::parseInt).toArray();
                 case "--rates" -> bench.broadcastRates = java.util.Arrays.stream(args[i + 1].split(","))
                         .mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -115,14 +126,24 @@ public final class Bench {
                 "seconds_per_phase", seconds, "jvm_options", JIT, "telemetry_poll_interval", "5s", "alert_poll_interval", "5s",
                 "extra_environment", extraEnvironment, "skipped", skipped));
         // The schema, as the migration Job would make it (a no-op when the tests have run on this stack).
-        PackagedPulse.MigrationRun migration = PackagedPulse.migrate("bench-migrate",
-                stack.get("PULSE_STACK_PG_SUPERUSER_URL"), "postgres", stack.get("PULSE_STACK_PG_SUPERUSER_PASSWORD"));
+        // An older build (--jar) runs on the schema as this one left it: its Flyway would refuse the newer history.
+        PackagedPulse.MigrationRun migration = System.getProperty("pulse.packaged.jar") != null
+                ? new PackagedPulse.MigrationRun(0, "")
+                : PackagedPulse.migrate("bench-migrate", stack.get("PULSE_STACK_PG_SUPERUSER_URL"), "postgres",
+                        stack.get("PULSE_STACK_PG_SUPERUSER_PASSWORD"));
         if (migration.exitCode() != 0) {
             throw new IllegalStateException("schema migration failed:\n" + migration.log());
         }
         closeBenchAlerts();
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        if ("cluster".equals(only)) {
+            results.put("cluster", cluster(vertx, tokens, environment));
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(results));
+            vertx.close();
+            return;
+        }
         if (!skipped.contains("floor")) {
             // First, so that the load generator's own receive path is compiled before either server is measured
             // (the floor's first phase warms it); Pulse then starts fresh, as in production after a deploy.
@@ -169,12 +190,24 @@ public final class Bench {
             vertx.close();
             return;
         }
+        results.put("cluster", cluster(vertx, tokens, environment));
         databaseLoad();
         report();
         vertx.close();
     }
 
     // --- scenarios -----------------------------------------------------------------------------------------------
+
+    /** 8. Scale-out: queries per interval with 1, 2 and 3 replicas, and the relay's ceiling ({@link ClusterBench}). */
+    private Map<String, Object> cluster(Vertx vertx, Tokens tokens, Map<String, String> environment) throws Exception {
+        return new ClusterBench(vertx, tokens, environment, List.of("-Xms512m", "-Xmx512m", JIT), lines -> {
+            try {
+                influxWrite(lines);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, seconds).run(clusterTenants, relayRates);
+    }
 
     /**
      * 0. On the freshly started process: 2,000 clients of 10 tenants, each with a token of its own, connect and
@@ -775,7 +808,7 @@ public final class Bench {
     }
 
     /** The digits after {@code key} in {@code text}, or -1: cheaper than parsing every message. */
-    private static long number(String text, String key) {
+    static long number(String text, String key) {
         int at = text.indexOf(key);
         if (at < 0) {
             return -1;
@@ -789,7 +822,7 @@ public final class Bench {
         return any ? value : -1;
     }
 
-    private static double round(double value) {
+    static double round(double value) {
         return Math.round(value * 10) / 10.0;
     }
 }
