@@ -13,3 +13,13 @@ CREATE UNLOGGED TABLE IF NOT EXISTS pulse_poll_interest (
 );
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON pulse_poll_interest TO ${gateway_role};
+
+-- A replica's heartbeat, written at every ownership refresh: a replica counts as live while its LISTEN connection is
+-- open AND its heartbeat is recent, so one that is paused, cut off or unable to refresh loses its tenants even while
+-- PostgreSQL still holds its connection.
+CREATE UNLOGGED TABLE IF NOT EXISTS pulse_replicas (
+  replica      text PRIMARY KEY,
+  heartbeat_at timestamptz NOT NULL DEFAULT now()
+);
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON pulse_replicas TO ${gateway_role};

@@ -735,6 +735,30 @@ public final class Bench {
                     .append("before). Queries per interval include the first reads after the subscribes. Telemetry ")
                     .append("poll 5 s, alert poll 5 s.\n");
         }
+        Map<String, Object> cluster = (Map<String, Object>) results.get("cluster");
+        if (cluster != null) {
+            md.append("\n## Scale-out: replicas as separate processes\n\n")
+                    .append("| replicas | tenants watched | connections | InfluxDB queries per interval | PostgreSQL ")
+                    .append("queries per interval | one poll per replica would be |\n|---|---|---|---|---|---|\n");
+            for (Map<String, Object> row : (List<Map<String, Object>>) cluster.get("queries_per_interval")) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", row.get("replicas"),
+                        row.get("tenants_watched"), row.get("connections"), row.get("influx_queries_per_interval"),
+                        row.get("postgres_queries_per_interval"), row.get("per_replica_polling_would_be")));
+            }
+            md.append("\nEach tenant has one client (a device and its alerts) on every replica; poll intervals 2 s; ")
+                    .append("queries summed over the replicas, per interval.\n\n")
+                    .append("| events/s offered to replica 1 | accepted | refused | delivered share | relayed events/s ")
+                    .append("| p50 / p99 ms | events per NOTIFY |\n|---|---|---|---|---|---|---|\n");
+            for (Map<String, Object> row : (List<Map<String, Object>>) cluster.get("relay")) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s / %s | %s |%n",
+                        row.get("offered_events_per_s"), row.get("accepted"), row.get("refused"),
+                        row.get("delivered_share"), row.get("relayed_events_per_s"), row.get("latency_p50_ms"),
+                        row.get("latency_p99_ms"), row.get("events_per_notify")));
+            }
+            md.append("\nEvents published to replica 1, delivered to 10 room members on each of replicas 2 and 3, so ")
+                    .append("every event crosses PostgreSQL. Relayed events/s is per receiving replica, from the first ")
+                    .append("publish to the last receipt; latency is from the publish call to the receipt.\n");
+        }
         Files.writeString(root.resolve("src/bench/BENCHMARKS.md"), md.toString());
         System.out.println();
         System.out.println(md);

@@ -46,11 +46,23 @@ public class AlertPoller {
             PollerHeartbeats heartbeats, PollOwnership ownership) {
         this.watchers = watchers;
         this.ownership = ownership;
+        ownership.onTakeOver(this::readTakenOver);
         this.heartbeats = heartbeats;
         this.registry = registry;
         this.alerts = alerts;
         this.metrics = metrics;
         this.health = health;
+    }
+
+    /** Tenants this replica has just taken over are read at once (alert changes may have waited for an owner). */
+    private void readTakenOver(PollOwnership.Plan plan, Set<String> tenants) {
+        for (String tenant : tenants) {
+            PollOwnership.Owned owned = plan.owned().get(tenant);
+            if (owned != null && owned.alerts() && health.due(DataSource.POSTGRESQL)) {
+                alerts.refresh(tenant, true).subscribe().with(done -> { },
+                        failure -> LOG.debugf("Alert read of a tenant taken over failed: %s", failure.getMessage()));
+            }
+        }
     }
 
     @Scheduled(identity = "alert-poller", every = "${pulse.alerts.poll-interval}",
@@ -62,6 +74,7 @@ public class AlertPoller {
     private Uni<Void> pollIfDue() {
         // Before anything that may return early: lists of tenants nobody subscribes to any more are dropped on time.
         alerts.expireReadings();
+        health.tick(DataSource.POSTGRESQL);
         if (!health.due(DataSource.POSTGRESQL)) {
             return Uni.createFrom().voidItem();
         }

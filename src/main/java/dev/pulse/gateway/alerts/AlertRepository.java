@@ -30,13 +30,21 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class AlertRepository {
 
     private static final String SET_TENANT = "SELECT set_config('app.tenant_id', $1, true)";
+    /**
+     * The list, and when its snapshot was taken ({@code statement_timestamp()}, PostgreSQL's clock): one row with a
+     * null id when there are no open alerts, so the time comes back for an empty list too.
+     */
     private static final String OPEN_ALERTS = """
-            SELECT id, device_id, alert_type, severity, status, summary, details::text AS details,
-                   created_at, updated_at
-              FROM alerts
-             WHERE status = 'OPEN' AND tenant_id = $1
-             ORDER BY created_at DESC, id DESC
-             LIMIT $2""";
+            WITH open AS (
+                SELECT id, device_id, alert_type, severity, status, summary, details::text AS details,
+                       created_at, updated_at
+                  FROM alerts
+                 WHERE status = 'OPEN' AND tenant_id = $1
+                 ORDER BY created_at DESC, id DESC
+                 LIMIT $2)
+            SELECT statement_timestamp() AS read_at, open.*
+              FROM (SELECT 1) AS one LEFT JOIN open ON true
+             ORDER BY open.created_at DESC, open.id DESC""";
 
     private final Pool pool;
     private final ObjectMapper mapper;
@@ -51,10 +59,11 @@ public class AlertRepository {
     }
 
     /**
-     * A tenant's open alerts as sent to clients, and the newest {@code created_at}/{@code updated_at} among them (null
-     * for an empty list): when the latest change that the list shows happened.
+     * A tenant's open alerts as sent to clients, the newest {@code created_at}/{@code updated_at} among them (null
+     * for an empty list): when the latest change that the list shows happened; and when the list was read
+     * (PostgreSQL's clock), which orders lists read by different replicas or at once by the poll and a notification.
      */
-    public record OpenAlerts(ArrayNode alerts, Instant newestChange) {
+    public record OpenAlerts(ArrayNode alerts, Instant newestChange, Instant readAt) {
     }
 
     /** The tenant's OPEN alerts, newest first, at most {@code pulse.alerts.limit}. */
@@ -70,7 +79,12 @@ public class AlertRepository {
     private OpenAlerts toJson(RowSet<Row> rows) {
         ArrayNode alerts = mapper.createArrayNode();
         Instant newestChange = null;
+        Instant readAt = null;
         for (Row row : rows) {
+            readAt = row.getOffsetDateTime("read_at").toInstant();
+            if (row.getValue("id") == null) {
+                continue;
+            }
             Instant created = row.getOffsetDateTime("created_at").toInstant();
             Instant updated = row.getOffsetDateTime("updated_at").toInstant();
             Instant changed = updated.isAfter(created) ? updated : created;
@@ -88,7 +102,7 @@ public class AlertRepository {
             alert.put("created_at", Timestamps.format(created));
             alert.put("updated_at", Timestamps.format(updated));
         }
-        return new OpenAlerts(alerts, newestChange);
+        return new OpenAlerts(alerts, newestChange, readAt);
     }
 
     private com.fasterxml.jackson.databind.JsonNode parseDetails(String json) {

@@ -110,6 +110,9 @@ public class AlertService {
                         if (open.newestChange() != null) {
                             result.put("newest_change", open.newestChange().toString());
                         }
+                        if (open.readAt() != null) {
+                            result.put("read_at", open.readAt().toString());
+                        }
                         relay.send(RELAYED_KIND, tenant, result);
                     }
                 })
@@ -125,22 +128,22 @@ public class AlertService {
     /** A list another replica read for this tenant: published to the subscribers here whose last list differs. */
     private void relayed(String tenant, JsonNode result) {
         if (result.hasNonNull("failed")) {
-            health.report(DataSource.POSTGRESQL, true, "read by another replica: " + result.path("failed").asText());
+            health.reportRemoteFailure(DataSource.POSTGRESQL, "read by another replica: " + result.path("failed").asText());
             return;
         }
         if (!result.path("alerts").isArray()) {
             return;
         }
-        Instant newestChange = null;
-        if (result.hasNonNull("newest_change")) {
-            try {
-                newestChange = Instant.parse(result.path("newest_change").asText());
-            } catch (java.time.format.DateTimeParseException e) {
-                return;
-            }
+        try {
+            publish(tenant, new AlertRepository.OpenAlerts((ArrayNode) result.get("alerts"),
+                    instant(result, "newest_change"), instant(result, "read_at")));
+        } catch (java.time.format.DateTimeParseException e) {
+            LOG.debugf("A relayed alert list with a malformed time was dropped: %s", e.getMessage());
         }
-        publish(tenant, new AlertRepository.OpenAlerts((ArrayNode) result.get("alerts"), newestChange));
-        health.report(DataSource.POSTGRESQL, false, null);
+    }
+
+    private static Instant instant(JsonNode result, String field) {
+        return result.hasNonNull(field) ? Instant.parse(result.path(field).asText()) : null;
     }
 
     /** A change of the tenant's alerts was notified: a list read before it must not serve new subscribers. */
@@ -163,9 +166,9 @@ public class AlertService {
     private void publish(String tenant, AlertRepository.OpenAlerts open) {
         OutboundMessage list = messages.alerts(open.alerts());
         firstReads.record(tenant, LIST, list);
-        watchers.alertFeed(tenant).ifPresent(feed -> feed.publish(
+        watchers.alertFeed(tenant).ifPresent(feed -> feed.publishRead(
                 feed.advanceNewestChange(open.newestChange()) ? list.withOrigin(open.newestChange()) : list,
-                delivery::send));
+                open.readAt(), delivery::send));
     }
 
     private void readFirst(String tenant, Set<String> ignored) {

@@ -2,7 +2,6 @@ package dev.pulse.gateway.cluster;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,10 +36,12 @@ import io.vertx.mutiny.sqlclient.Tuple;
  *
  * <p>
  * <b>Who is alive</b> is what PostgreSQL knows: each replica's LISTEN connection carries its id as
- * {@code application_name} ({@link ReplicaIdentity}), so {@code pg_stat_activity} lists the live replicas. A replica
- * that dies loses its connection and drops out at once (SIGKILL closes its sockets); one that is cut off drops out when
- * PostgreSQL notices the connection is gone. Only sessions of this database and this role count, so another role
- * cannot pose as a replica.
+ * {@code application_name} ({@link ReplicaIdentity}), and each replica writes a heartbeat to {@code pulse_replicas} at
+ * every refresh. A replica is live while both hold: its connection is in {@code pg_stat_activity} (a replica that dies
+ * loses it at once: SIGKILL closes its sockets) and its heartbeat is younger than two refreshes (a replica that is
+ * paused, cut off, or cannot refresh drops out then, even while PostgreSQL still holds its connection). Only
+ * sessions of this database and this role count, so another role cannot pose as a replica; both clocks are
+ * PostgreSQL's.
  *
  * <p>
  * <b>What is watched</b>: each replica keeps its rows in {@code pulse_poll_interest} (per tenant: the devices its
@@ -50,8 +51,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * <b>Who polls</b>: a tenant is owned by one of the live replicas that watch it, chosen by rendezvous hashing
  * (highest hash of replica and tenant), which every replica computes alike in one query and which moves the fewest
  * tenants when replicas come and go. The owner reads the union of what every replica watches and relays the results
- * ({@link PollResultRelay}); the others read nothing for that tenant. Ownership is refreshed twice per poll interval,
- * so a dead owner's tenants are read by another replica within two intervals.
+ * ({@link PollResultRelay}); the others read nothing for that tenant. Ownership is refreshed three times per poll
+ * interval, and tenants a replica takes over are read at once ({@link #onTakeOver}), so a dead or paused owner's
+ * tenants are read by another replica within two intervals.
  *
  * <p>
  * <b>When in doubt, poll locally</b>: while the relay is off, this replica is not listening, or PostgreSQL cannot be
@@ -64,11 +66,20 @@ public class PollOwnership {
 
     private static final Logger LOG = Logger.getLogger(PollOwnership.class);
 
+    private static final String HEARTBEAT = """
+            INSERT INTO pulse_replicas (replica, heartbeat_at) VALUES ($1, now())
+            ON CONFLICT (replica) DO UPDATE SET heartbeat_at = now()""";
+    /**
+     * Live: its LISTEN connection is open (in this database, as this role) and its heartbeat is younger than the
+     * lease. Both clocks are PostgreSQL's.
+     */
     private static final String LIVE_REPLICAS = """
-            SELECT substr(application_name, length($1) + 1) AS replica
-              FROM pg_stat_activity
-             WHERE datname = current_database() AND usename = current_user
-               AND starts_with(application_name, $1)""";
+            SELECT r.replica
+              FROM pulse_replicas r
+             WHERE r.heartbeat_at > now() - make_interval(secs => $2)
+               AND EXISTS (SELECT 1 FROM pg_stat_activity a
+                            WHERE a.datname = current_database() AND a.usename = current_user
+                              AND a.application_name = $1 || r.replica)""";
     private static final String UPSERT_INTEREST = """
             INSERT INTO pulse_poll_interest (replica, tenant, devices, alerts, synced_at)
             SELECT $1, u.tenant, string_to_array(u.devices, E'\\n'), u.alerts, now()
@@ -79,6 +90,7 @@ public class PollOwnership {
     private static final String DELETE_ALL_INTEREST = "DELETE FROM pulse_poll_interest WHERE replica = $1";
     /** Rows of replicas gone for a minute (a replica that only blinked keeps its rows and rewrites them anyway). */
     private static final String PURGE_DEPARTED = """
+            WITH gone AS (DELETE FROM pulse_replicas WHERE heartbeat_at < now() - interval '1 minute')
             DELETE FROM pulse_poll_interest
              WHERE NOT (replica = ANY($1::text[])) AND synced_at < now() - interval '1 minute'""";
     /**
@@ -91,15 +103,16 @@ public class PollOwnership {
             owners AS (
                 SELECT DISTINCT ON (tenant) tenant, replica AS owner
                   FROM interest
-                 ORDER BY tenant, hashtextextended(replica || '/' || tenant, 0) DESC, replica)
-            SELECT o.tenant, o.owner = $1 AS owned,
-                   CASE WHEN o.owner = $1 THEN array_to_string(ARRAY(
-                       SELECT DISTINCT d FROM interest i, unnest(i.devices) d WHERE i.tenant = o.tenant), E'\\n') END AS devices,
-                   CASE WHEN o.owner = $1 THEN EXISTS (
-                       SELECT 1 FROM interest i WHERE i.tenant = o.tenant AND i.alerts) END AS alerts,
-                   EXISTS (SELECT 1 FROM interest i WHERE i.tenant = o.tenant AND i.replica <> $1) AS shared
-              FROM owners o
-             WHERE o.owner = $1 OR EXISTS (SELECT 1 FROM interest i WHERE i.tenant = o.tenant AND i.replica = $1)""";
+                 ORDER BY tenant, hashtextextended(replica || '/' || tenant, 0) DESC, replica),
+            merged AS (
+                SELECT tenant, string_agg(array_to_string(devices, E'\\n'), E'\\n') AS devices,
+                       bool_or(alerts) AS alerts, bool_or(replica <> $1) AS shared, bool_or(replica = $1) AS mine
+                  FROM interest
+                 GROUP BY tenant)
+            SELECT m.tenant, o.owner = $1 AS owned, CASE WHEN o.owner = $1 THEN m.devices END AS devices,
+                   m.alerts, m.shared
+              FROM merged m JOIN owners o USING (tenant)
+             WHERE o.owner = $1 OR m.mine""";
     /** Interest is rewritten in full this often (in refreshes), healing rows that were purged or lost. */
     private static final int FULL_SYNC_EVERY = 40;
 
@@ -138,6 +151,10 @@ public class PollOwnership {
     private final Vertx vertx;
     private final boolean enabled;
     private final long refreshMillis;
+    /** A replica whose heartbeat is older than this is not live: two refreshes missed. */
+    private final long leaseMillis;
+    private final List<java.util.function.BiConsumer<Plan, Set<String>>> takeOverListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Plan plan = Plan.LOCAL;
     /** What the table holds for this replica, as far as this replica knows; null: rewrite it all. */
     private volatile Map<String, Interest> synced;
@@ -155,7 +172,9 @@ public class PollOwnership {
         this.enabled = bus.enabled() && config.cluster().sharedPolling();
         Duration shortest = config.telemetry().pollInterval().compareTo(config.alerts().pollInterval()) < 0
                 ? config.telemetry().pollInterval() : config.alerts().pollInterval();
-        this.refreshMillis = Math.max(100, shortest.toMillis() / 2);
+        // Three refreshes per interval and a lease of two: a paused owner is replaced within about 1.3 intervals.
+        this.refreshMillis = Math.max(100, shortest.toMillis() / 3);
+        this.leaseMillis = 2 * refreshMillis;
         metrics.gauge("pulse.cluster.shared.polling", "1 while the replicas share out the tenants' polls (one read per"
                 + " tenant per interval cluster-wide), 0 while this replica reads all its tenants itself", Tags.empty(),
                 () -> plan.shared() ? 1 : 0, null);
@@ -201,7 +220,9 @@ public class PollOwnership {
         refreshing = true;
         Map<String, Interest> interest = localInterest();
         boolean full = synced == null || refreshes++ % FULL_SYNC_EVERY == 0;
-        pool.preparedQuery(LIVE_REPLICAS).execute(Tuple.of(ReplicaIdentity.APPLICATION_NAME_PREFIX))
+        pool.preparedQuery(HEARTBEAT).execute(Tuple.of(identity.id()))
+                .chain(() -> pool.preparedQuery(LIVE_REPLICAS).execute(Tuple.of(
+                        ReplicaIdentity.APPLICATION_NAME_PREFIX, leaseMillis / 1000.0)))
                 .chain(rows -> {
                     List<String> live = new ArrayList<>();
                     rows.forEach(row -> live.add(row.getString("replica")));
@@ -221,16 +242,44 @@ public class PollOwnership {
                         becomeLocal("PostgreSQL does not list this replica's connection yet");
                         return;
                     }
-                    if (!plan.shared()) {
+                    Plan previous = plan;
+                    if (!previous.shared()) {
                         LOG.infof("Polls shared out among %d replica(s): this one reads %d tenant(s)", next.replicas(),
                                 next.owned().size());
                     }
                     plan = next;
+                    takeOver(previous, next);
                 }, failure -> {
                     refreshing = false;
                     synced = null;
                     becomeLocal("ownership could not be refreshed: " + failure.getMessage());
                 });
+    }
+
+    /**
+     * Tenants this replica owns now and did not read for the cluster before (a replica left, or this one just
+     * started sharing) are read at once, not at the next poll: a dead owner's tenants are read within one refresh,
+     * and alert changes notified while nobody owned them are not left waiting for the poll.
+     */
+    private void takeOver(Plan previous, Plan next) {
+        Set<String> taken = new TreeSet<>();
+        next.owned().forEach((tenant, owned) -> {
+            if (owned.shared() && !previous.relays(tenant)) {
+                taken.add(tenant);
+            }
+        });
+        if (!taken.isEmpty()) {
+            LOG.debugf("Took over the reads of %d tenant(s)", taken.size());
+            takeOverListeners.forEach(listener -> listener.accept(next, taken));
+        }
+    }
+
+    /**
+     * Calls {@code listener(plan, tenants)} with the tenants this replica has just taken over (shared with other
+     * replicas), on an event loop; the pollers read them at once.
+     */
+    public void onTakeOver(java.util.function.BiConsumer<Plan, Set<String>> listener) {
+        takeOverListeners.add(listener);
     }
 
     private void becomeLocal(String why) {
@@ -300,8 +349,16 @@ public class PollOwnership {
             String tenant = row.getString("tenant");
             if (Boolean.TRUE.equals(row.getBoolean("owned"))) {
                 String devices = row.getString("devices");
-                owned.put(tenant, new Owned(devices == null || devices.isEmpty() ? Set.of()
-                        : new HashSet<>(Arrays.asList(devices.split("\n"))),
+                Set<String> union = new HashSet<>();
+                if (devices != null) {
+                    // Joined from every replica's list: repeated and empty entries are expected.
+                    for (String device : devices.split("\n")) {
+                        if (!device.isEmpty()) {
+                            union.add(device);
+                        }
+                    }
+                }
+                owned.put(tenant, new Owned(Set.copyOf(union),
                         Boolean.TRUE.equals(row.getBoolean("alerts")), Boolean.TRUE.equals(row.getBoolean("shared"))));
             } else {
                 elsewhere.add(tenant);

@@ -23,8 +23,9 @@ import io.vertx.mutiny.sqlclient.Pool;
 
 /**
  * Carries what the owner of a tenant read ({@link PollOwnership}) to the other replicas, on
- * {@link PostgresBus#POLLS_CHANNEL}: one item per tenant and source ({@code kind}), sealed and batched like events
- * ({@link RelayChannel}); results too large for a NOTIFY go through the relay table. A lost result costs its receivers
+ * {@link PostgresBus#POLLS_CHANNEL}: one item per tenant and source ({@code kind}), encrypted ({@link PayloadCipher}:
+ * alert lists and readings are what row-level security protects, and any database role may LISTEN), then sealed and
+ * batched like events ({@link RelayChannel}); results too large for a NOTIFY go through the relay table. A lost result costs its receivers
  * one interval: the next poll reads the latest again.
  */
 @ApplicationScoped
@@ -40,6 +41,7 @@ public class PollResultRelay {
     private final PulseConfig.Cluster config;
     private final Map<String, BiConsumer<String, JsonNode>> receivers = new ConcurrentHashMap<>();
     private RelayChannel channel;
+    private PayloadCipher cipher;
 
     public PollResultRelay(PostgresBus bus, Pool pool, ObjectMapper mapper, GatewayMetrics metrics,
             ReplicaIdentity identity, PulseConfig config) {
@@ -57,6 +59,7 @@ public class PollResultRelay {
             // EventRelay fails the start-up with the explanation when the secret is missing.
             return;
         }
+        cipher = new PayloadCipher(config.secret().get());
         EnvelopeSeal seal = new EnvelopeSeal(config.secret().get(), config.maxAge(), config.replayCacheSize(), mapper,
                 System::currentTimeMillis);
         channel = new RelayChannel(PostgresBus.POLLS_CHANNEL, bus, pool, mapper, identity.id(), seal,
@@ -101,11 +104,18 @@ public class PollResultRelay {
         }
         result.put("kind", kind);
         result.put("tenant", tenant);
-        channel.send(result).subscribe().with(sent -> { }, failure -> LOG.debugf(
+        ObjectNode encrypted = mapper.createObjectNode().put("enc", cipher.encrypt(result.toString()));
+        channel.send(encrypted).subscribe().with(sent -> { }, failure -> LOG.debugf(
                 "A %s poll result of tenant %s was not relayed: %s", kind, tenant, failure.getMessage()));
     }
 
-    private void received(JsonNode item) {
+    private void received(JsonNode sealed) {
+        JsonNode item = open(sealed);
+        if (item == null) {
+            metrics.pollResultsRelayed("rejected", 1);
+            metrics.relayRejected(EnvelopeSeal.Verdict.MALFORMED.label());
+            return;
+        }
         String tenant = item.path("tenant").asText("");
         BiConsumer<String, JsonNode> receiver = receivers.get(item.path("kind").asText(""));
         if (tenant.isEmpty() || receiver == null) {
@@ -115,5 +125,16 @@ public class PollResultRelay {
         }
         metrics.pollResultsRelayed("received", 1);
         receiver.accept(tenant, item);
+    }
+
+    /** The result inside an item, or null when it does not decrypt with the cluster's key or is not an object. */
+    private JsonNode open(JsonNode sealed) {
+        String text = sealed.path("enc").isTextual() ? cipher.decrypt(sealed.path("enc").asText()) : null;
+        try {
+            JsonNode item = text == null ? null : mapper.readTree(text);
+            return item != null && item.isObject() ? item : null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        }
     }
 }

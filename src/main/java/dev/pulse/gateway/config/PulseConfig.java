@@ -372,9 +372,10 @@ public interface PulseConfig {
         boolean enabled();
 
         /**
-         * Key for the HMAC that signs relayed events and their references (any database role can NOTIFY and LISTEN).
-         * The same on every replica, at least 32 bytes. Required in the prod profile while the relay is enabled; the
-         * dev and test profiles set a fixed one.
+         * Key for the HMAC that signs what replicas relay to each other (events, poll results, references to stored
+         * ones: any database role can NOTIFY and LISTEN), and from which the key that encrypts poll results is
+         * derived. The same on every replica, at least 32 bytes. Required in the prod profile while the relay is
+         * enabled; the dev and test profiles set a fixed one.
          */
         Optional<String> secret();
 

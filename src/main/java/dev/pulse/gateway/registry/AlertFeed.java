@@ -16,6 +16,9 @@ public final class AlertFeed extends Feed<OutboundMessage> {
     /** The newest alert change seen in a list of this tenant; null before the first list. */
     private Instant newestChange;
 
+    /** When the list last published was read (PostgreSQL's clock); null before the first. */
+    private Instant readAt;
+
     AlertFeed(String tenant) {
         super(tenant, NOTHING_SENT);
     }
@@ -34,6 +37,23 @@ public final class AlertFeed extends Feed<OutboundMessage> {
             newestChange = change;
         }
         return advanced;
+    }
+
+    /**
+     * Publishes a list read at {@code readAt} unless a list read later was published already: reads by two replicas
+     * (when ownership moves), or by the poll and an alert notification at once, may finish in either order, and an
+     * older list must not bring back an alert that a newer one showed closed. Lists without a read time (from
+     * replicas of an earlier version) are published as they come.
+     */
+    public synchronized void publishRead(OutboundMessage list, Instant readAt,
+            java.util.function.BiConsumer<dev.pulse.gateway.session.GatewaySession, OutboundMessage> send) {
+        if (readAt != null && this.readAt != null && readAt.isBefore(this.readAt)) {
+            return;
+        }
+        if (readAt != null) {
+            this.readAt = readAt;
+        }
+        publish(list, send);
     }
 
     @Override

@@ -38,6 +38,10 @@ public class SourceHealth {
 
     private final Watchers watchers;
     private final Map<DataSource, Backoff> states = new ConcurrentHashMap<>();
+    /** When another replica last relayed a failed read of each source (System.nanoTime()). */
+    private final Map<DataSource, Long> remoteFailedAt = new ConcurrentHashMap<>();
+    /** What clients were last told about each source: failing or not. */
+    private final Map<DataSource, Boolean> announced = new ConcurrentHashMap<>();
     private final EventBroadcaster events;
     private final ConnectionRegistry registry;
     private final ServerMessages messages;
@@ -74,9 +78,31 @@ public class SourceHealth {
         Backoff before = states.getOrDefault(source, Backoff.HEALTHY);
         states.put(source, before.after(failed, now, intervalNanos.getOrDefault(source,
                 Duration.ofSeconds(5).toNanos()), maxBackoffNanos));
-        if (failed == before.failing()) {
+        announce(source, detail);
+    }
+
+    /**
+     * Another replica, which reads some of this replica's tenants for it, could not read {@code source}: the source
+     * counts as failing here for two intervals after the last such report, so this replica's clients learn it. It
+     * does not touch this replica's own back-off, so the tenants this replica reads keep being read on time.
+     */
+    public void reportRemoteFailure(DataSource source, String detail) {
+        remoteFailedAt.put(source, System.nanoTime());
+        announce(source, detail);
+    }
+
+    /** Once per poll cycle: a remote failure that was not reported again for two intervals is over. */
+    public void tick(DataSource source) {
+        announce(source, null);
+    }
+
+    /** Logs and tells clients when whether {@code source} is failing (here or as another replica reads it) changed. */
+    private synchronized void announce(DataSource source, String detail) {
+        boolean failed = isFailing(source);
+        if (failed == announced.getOrDefault(source, false)) {
             return;
         }
+        announced.put(source, failed);
         if (failed) {
             LOG.warnf("%s poll failing: %s (retrying with back-off up to %s)", source.label(), detail,
                     Duration.ofNanos(maxBackoffNanos));
@@ -100,8 +126,12 @@ public class SourceHealth {
         }
     }
 
+    /** Whether {@code source} is failing: this replica's own reads, or another's reads for this one lately. */
     public boolean isFailing(DataSource source) {
-        return states.getOrDefault(source, Backoff.HEALTHY).failing();
+        Long remote = remoteFailedAt.get(source);
+        boolean remoteFailing = remote != null && System.nanoTime() - remote
+                < 2 * intervalNanos.getOrDefault(source, Duration.ofSeconds(5).toNanos());
+        return remoteFailing || states.getOrDefault(source, Backoff.HEALTHY).failing();
     }
 
     private Set<GatewaySession> subscribersOf(DataSource source) {

@@ -61,6 +61,20 @@ public class TelemetryPoller {
         this.telemetry = telemetry;
         this.metrics = metrics;
         this.batchSize = Math.max(1, config.telemetry().maxDevicesPerQuery());
+        ownership.onTakeOver(this::readTakenOver);
+    }
+
+    /** Tenants this replica has just taken over are read at once, off the event loop, outside the cycle. */
+    private void readTakenOver(PollOwnership.Plan plan, Set<String> tenants) {
+        for (String tenant : tenants) {
+            PollOwnership.Owned owned = plan.owned().get(tenant);
+            if (owned == null || owned.devices().isEmpty() || !health.due(DataSource.INFLUXDB)) {
+                continue;
+            }
+            for (List<String> batch : batches(new TreeSet<>(owned.devices()))) {
+                readers.execute(() -> pollBatch(tenant, batch, true));
+            }
+        }
     }
 
     @Scheduled(identity = "telemetry-poller", every = "${pulse.telemetry.poll-interval}",
@@ -76,6 +90,7 @@ public class TelemetryPoller {
     private void pollIfDue() {
         // Before anything that may return early: readings of devices nobody watches any more are dropped on time.
         telemetry.expireReadings();
+        health.tick(DataSource.INFLUXDB);
         if (!health.due(DataSource.INFLUXDB)) {
             return;
         }

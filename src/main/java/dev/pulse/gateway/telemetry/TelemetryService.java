@@ -160,7 +160,7 @@ public class TelemetryService {
     /** A poll result another replica read for this tenant; points of devices nobody watches here are dropped. */
     private void relayed(String tenant, JsonNode result) {
         if (result.hasNonNull("failed")) {
-            health.report(DataSource.INFLUXDB, true, "read by another replica: " + result.path("failed").asText());
+            health.reportRemoteFailure(DataSource.INFLUXDB, "read by another replica: " + result.path("failed").asText());
             return;
         }
         List<DeviceWatch> watches = new ArrayList<>();
@@ -176,7 +176,6 @@ public class TelemetryService {
             });
         }
         readJustNow(tenant, watches);
-        health.report(DataSource.INFLUXDB, false, null);
     }
 
     private static Optional<Instant> parseInstant(String text) {

@@ -2,6 +2,8 @@ package dev.pulse.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +17,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
@@ -27,9 +31,11 @@ import dev.pulse.gateway.support.WsClient;
  * Three replicas of the packaged application, 30 tenants, each tenant's clients spread over all three (a device
  * subscriber and an alert subscriber on every replica). The replicas share the reads out: InfluxDB and PostgreSQL
  * queries per interval, summed over the replicas, equal the tenants watched, not three times that; and every client
- * still gets every tenant's points and alert lists, through the relay. Then the replica that owns the most tenants is
- * killed with SIGKILL: the clients on the other two get the next point of every tenant within two intervals, and
- * no client gets any point twice.
+ * still gets every tenant's points and alert lists, through the relay, which carries them encrypted. Then the replica
+ * that owns the most tenants is killed with SIGKILL: the clients on the other two get the next point of every tenant
+ * within two intervals. Then the survivor that owns the most is paused with SIGSTOP (its database connection stays
+ * open, as for a replica cut off by the network): the last replica's clients get the next point and alert change
+ * within two intervals. No client gets any point twice, also after the paused replica resumes.
  */
 class SharedPollingIT {
 
@@ -53,10 +59,13 @@ class SharedPollingIT {
                 replicas.add(PackagedPulse.startPackaged(name, POLL_EVERY_INTERVAL));
             }
             List<String> tenants = new ArrayList<>();
+            List<Instant> sent = new ArrayList<>();
             for (int i = 0; i < TENANTS; i++) {
                 String tenant = Tokens.newTenant();
                 tenants.add(tenant);
-                writePoint(tenant, Instant.now());
+                Instant first = Instant.now();
+                writePoint(tenant, first);
+                sent.add(first);
                 Stack.insertAlert(tenant, "dev-1", "HIGH_TEMP", "OPEN", "first");
             }
             for (String tenant : tenants) {
@@ -68,7 +77,7 @@ class SharedPollingIT {
                 }
             }
             for (Client client : clients) {
-                client.socket().awaitType("telemetry");
+                client.socket().await(point(sent.get(tenants.indexOf(client.tenant()))));
                 client.socket().awaitType("alerts");
             }
 
@@ -101,15 +110,27 @@ class SharedPollingIT {
             assertThat(postgresPerInterval).as("PostgreSQL queries per interval").isBetween(TENANTS * (1 - TOLERANCE),
                     TENANTS * (1 + TOLERANCE));
 
-            // Points and alert changes read by one replica reach the clients of all three.
+            // Points and alert changes read by one replica reach the clients of all three; what crosses PostgreSQL
+            // is encrypted (any role that can log in may LISTEN).
             Instant second = Instant.now();
-            tenants.forEach(tenant -> writePoint(tenant, second));
-            long alert = Stack.insertAlert(tenants.get(0), "dev-1", "LOW_BATTERY", "OPEN", "second");
-            for (Client client : clients) {
-                client.socket().await(point(second), Duration.ofSeconds(3 * INTERVAL.toSeconds()));
-            }
-            for (Client client : clients.stream().filter(c -> c.tenant().equals(tenants.get(0))).toList()) {
-                client.socket().await(alertsContaining(alert), Duration.ofSeconds(3 * INTERVAL.toSeconds()));
+            long alert;
+            try (Connection listener = Stack.gatewayRole(); Statement listen = listener.createStatement()) {
+                listen.execute("LISTEN " + PostgresBus.POLLS_CHANNEL);
+                tenants.forEach(tenant -> writePoint(tenant, second));
+                alert = Stack.insertAlert(tenants.get(0), "dev-1", "LOW_BATTERY", "OPEN", "battery-secret-summary");
+                for (Client client : clients) {
+                    client.socket().await(point(second), Duration.ofSeconds(3 * INTERVAL.toSeconds()));
+                }
+                for (Client client : clients.stream().filter(c -> c.tenant().equals(tenants.get(0))).toList()) {
+                    client.socket().await(alertsContaining(alert), Duration.ofSeconds(3 * INTERVAL.toSeconds()));
+                }
+                PGNotification[] heard = listener.unwrap(PGConnection.class).getNotifications(1000);
+                assertThat(heard).isNotEmpty();
+                for (PGNotification notification : heard) {
+                    assertThat(notification.getParameter()).doesNotContain(tenants.get(0))
+                            .doesNotContain("battery-secret-summary").doesNotContain(Long.toString(
+                                    second.toEpochMilli()));
+                }
             }
 
             // SIGKILL the replica that reads the most tenants; the others take its tenants over.
@@ -124,7 +145,7 @@ class SharedPollingIT {
             }
             assertThat(most).isPositive();
             PackagedPulse killed = replicas.get(victim);
-            new ProcessBuilder("kill", "-KILL", Long.toString(killed.pid())).inheritIO().start().waitFor();
+            signal("KILL", killed);
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !killed.isAlive());
             long killedAt = System.nanoTime();
             Instant third = Instant.now();
@@ -144,33 +165,98 @@ class SharedPollingIT {
                     + " replicas had the next point after %d ms (interval %d ms)%n", most,
                     Duration.ofNanos(System.nanoTime() - killedAt).toMillis(), INTERVAL.toMillis());
 
-            // No client got any point twice, before or after the takeover: the awaits above took one copy of the
-            // second and third points; any other copy, or two copies of an earlier point, would be left over.
-            for (Client client : clients) {
-                if (client.replica() == victim) {
-                    continue;
-                }
-                Set<String> seen = new HashSet<>();
-                for (JsonNode message : client.socket().everythingBeforePong()) {
-                    if ("telemetry".equals(message.path("type").asText())) {
-                        assertThat(point(second).or(point(third)).test(message))
-                                .as("a point sent twice to a client of tenant %s: %s", client.tenant(), message)
-                                .isFalse();
-                        assertThat(seen.add(message.path("data").path("timestamp").asText()))
-                                .as("a point sent twice to a client of tenant %s: %s", client.tenant(), message)
-                                .isTrue();
-                    }
-                }
-            }
+            assertNoPointTwice(clients, victim, tenants, sent, second, third);
             int survivor = victim == 0 ? 1 : 0;
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(
                     () -> Scrape.of(replicas.get(survivor)).value("pulse_cluster_replicas") == 2);
+
+            // SIGSTOP the surviving replica that reads the most tenants: PostgreSQL keeps its connection open, as for
+            // a replica cut off by the network, but its heartbeat lapses, and the last replica takes its tenants
+            // over: points and an alert change reach that replica's clients within two intervals.
+            int paused = -1;
+            most = -1;
+            for (int r = 0; r < replicas.size(); r++) {
+                if (r != victim) {
+                    double owned = Scrape.of(replicas.get(r)).value("pulse_cluster_owned_tenants");
+                    if (owned > most) {
+                        most = owned;
+                        paused = r;
+                    }
+                }
+            }
+            int last = 3 - victim - paused;
+            signal("STOP", replicas.get(paused));
+            try {
+                long pausedAt = System.nanoTime();
+                Instant fourth = Instant.now();
+                tenants.forEach(tenant -> writePoint(tenant, fourth));
+                long change = Stack.insertAlert(tenants.get(0), "dev-1", "DOOR_OPEN", "OPEN", "while paused");
+                long pauseDeadline = pausedAt + 2 * INTERVAL.toNanos();
+                for (Client client : clients) {
+                    if (client.replica() == last) {
+                        client.socket().await(point(fourth),
+                                Duration.ofNanos(Math.max(1, pauseDeadline - System.nanoTime())));
+                        if (client.tenant().equals(tenants.get(0))) {
+                            client.socket().await(alertsContaining(change),
+                                    Duration.ofNanos(Math.max(1, pauseDeadline - System.nanoTime())));
+                        }
+                    }
+                }
+                System.out.printf("[shared-polling] after SIGSTOP of the owner of %.0f tenants, every client of the"
+                        + " last replica had the next point and alert change after %d ms (interval %d ms)%n", most,
+                        Duration.ofNanos(System.nanoTime() - pausedAt).toMillis(), INTERVAL.toMillis());
+                sent.add(fourth);
+            } finally {
+                signal("CONT", replicas.get(paused));
+            }
+            // Back: the paused replica's stale reads are not delivered twice either.
+            PackagedPulse resumed = replicas.get(paused);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(
+                    () -> Scrape.of(resumed).value("pulse_cluster_replicas") == 2);
+            for (Client client : clients) {
+                if (client.replica() == paused) {
+                    client.socket().await(point(sent.get(sent.size() - 1)), Duration.ofSeconds(10));
+                }
+            }
+            assertNoPointTwice(clients, victim, tenants, sent.subList(0, TENANTS), second, third,
+                    sent.get(sent.size() - 1));
         } catch (Exception e) {
             throw new AssertionError(e);
         } finally {
             clients.forEach(client -> client.socket().abort());
             replicas.stream().sorted(Comparator.comparing(PackagedPulse::pid)).forEach(PackagedPulse::close);
         }
+    }
+
+    /**
+     * Every point a client awaited was taken once; any other copy of it, or two copies of one point, would be left
+     * among the messages received since.
+     */
+    private static void assertNoPointTwice(List<Client> clients, int victim, List<String> tenants, List<Instant> firsts,
+            Instant... shared) {
+        for (Client client : clients) {
+            if (client.replica() == victim) {
+                continue;
+            }
+            Set<String> seen = new HashSet<>();
+            java.util.function.Predicate<JsonNode> taken = point(firsts.get(tenants.indexOf(client.tenant())));
+            for (Instant time : shared) {
+                taken = taken.or(point(time));
+            }
+            for (JsonNode message : client.socket().everythingBeforePong()) {
+                if ("telemetry".equals(message.path("type").asText())) {
+                    assertThat(taken.test(message))
+                            .as("a point sent twice to a client of tenant %s: %s", client.tenant(), message).isFalse();
+                    assertThat(seen.add(message.path("data").path("timestamp").asText()))
+                            .as("a point sent twice to a client of tenant %s: %s", client.tenant(), message).isTrue();
+                }
+            }
+        }
+    }
+
+    private static void signal(String signal, PackagedPulse replica) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(replica.pid())).inheritIO().start()
+                .waitFor()).isZero();
     }
 
     /** InfluxDB queries, PostgreSQL queries and InfluxDB poll cycles, summed over the live replicas. */

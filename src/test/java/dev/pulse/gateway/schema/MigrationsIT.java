@@ -85,7 +85,7 @@ class MigrationsIT {
 
         assertThat(run.exitCode()).as(run.log()).isZero();
         assertThat(history(database)).first().asString().startsWith("0 ").contains("BASELINE");
-        assertThat(history(database)).hasSize(6).allMatch(row -> row.endsWith(" t"));
+        assertThat(history(database)).hasSize(7).allMatch(row -> row.endsWith(" t"));
         assertThat(query(database, "postgres", "SELECT summary FROM alerts"))
                 .containsExactly("kept across the migration");
         assertThat(query(database, "postgres",
