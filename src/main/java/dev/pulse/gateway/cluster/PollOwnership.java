@@ -38,7 +38,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * <b>Who is alive</b> is what PostgreSQL knows: each replica's LISTEN connection carries its id as
  * {@code application_name} ({@link ReplicaIdentity}), and each replica writes a heartbeat to {@code pulse_replicas} at
  * every refresh. A replica is live while both hold: its connection is in {@code pg_stat_activity} (a replica that dies
- * loses it at once: SIGKILL closes its sockets) and its heartbeat is younger than two refreshes (a replica that is
+ * loses it at once: SIGKILL closes its sockets) and its heartbeat is younger than three refreshes (a replica that is
  * paused, cut off, or cannot refresh drops out then, even while PostgreSQL still holds its connection). Only
  * sessions of this database and this role count, so another role cannot pose as a replica; both clocks are
  * PostgreSQL's.
@@ -51,7 +51,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * <b>Who polls</b>: a tenant is owned by one of the live replicas that watch it, chosen by rendezvous hashing
  * (highest hash of replica and tenant), which every replica computes alike in one query and which moves the fewest
  * tenants when replicas come and go. The owner reads the union of what every replica watches and relays the results
- * ({@link PollResultRelay}); the others read nothing for that tenant. Ownership is refreshed three times per poll
+ * ({@link PollResultRelay}); the others read nothing for that tenant. Ownership is refreshed four times per poll
  * interval, and tenants a replica takes over are read at once ({@link #onTakeOver}), so a dead or paused owner's
  * tenants are read by another replica within two intervals.
  *
@@ -151,7 +151,7 @@ public class PollOwnership {
     private final Vertx vertx;
     private final boolean enabled;
     private final long refreshMillis;
-    /** A replica whose heartbeat is older than this is not live: two refreshes missed. */
+    /** A replica whose heartbeat is older than this is not live: three heartbeats missed (3/4 of an interval). */
     private final long leaseMillis;
     private final List<java.util.function.BiConsumer<Plan, Set<String>>> takeOverListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -160,6 +160,7 @@ public class PollOwnership {
     private volatile Map<String, Interest> synced;
     private int refreshes;
     private volatile boolean refreshing;
+    private volatile boolean beating;
     private long timer = -1;
 
     public PollOwnership(Pool pool, PostgresBus bus, Watchers watchers, ReplicaIdentity identity, Vertx vertx,
@@ -172,9 +173,11 @@ public class PollOwnership {
         this.enabled = bus.enabled() && config.cluster().sharedPolling();
         Duration shortest = config.telemetry().pollInterval().compareTo(config.alerts().pollInterval()) < 0
                 ? config.telemetry().pollInterval() : config.alerts().pollInterval();
-        // Three refreshes per interval and a lease of two: a paused owner is replaced within about 1.3 intervals.
-        this.refreshMillis = Math.max(100, shortest.toMillis() / 3);
-        this.leaseMillis = 2 * refreshMillis;
+        // Four refreshes per interval and a lease of three heartbeats: a paused owner is replaced within about one
+        // interval (lease, then the next refresh, then the read), and a replica must miss three heartbeats in a row,
+        // each a one-row write apart from the refresh, before its tenants move.
+        this.refreshMillis = Math.max(100, shortest.toMillis() / 4);
+        this.leaseMillis = 3 * refreshMillis;
         metrics.gauge("pulse.cluster.shared.polling", "1 while the replicas share out the tenants' polls (one read per"
                 + " tenant per interval cluster-wide), 0 while this replica reads all its tenants itself", Tags.empty(),
                 () -> plan.shared() ? 1 : 0, null);
@@ -210,19 +213,19 @@ public class PollOwnership {
 
     /** Runs on the timer's event loop; refreshes never overlap. */
     private void refresh() {
-        if (refreshing) {
-            return;
-        }
         if (!bus.listening()) {
             becomeLocal("this replica is not listening to PostgreSQL");
+            return;
+        }
+        beat();
+        if (refreshing) {
             return;
         }
         refreshing = true;
         Map<String, Interest> interest = localInterest();
         boolean full = synced == null || refreshes++ % FULL_SYNC_EVERY == 0;
-        pool.preparedQuery(HEARTBEAT).execute(Tuple.of(identity.id()))
-                .chain(() -> pool.preparedQuery(LIVE_REPLICAS).execute(Tuple.of(
-                        ReplicaIdentity.APPLICATION_NAME_PREFIX, leaseMillis / 1000.0)))
+        pool.preparedQuery(LIVE_REPLICAS).execute(Tuple.of(
+                        ReplicaIdentity.APPLICATION_NAME_PREFIX, leaseMillis / 1000.0))
                 .chain(rows -> {
                     List<String> live = new ArrayList<>();
                     rows.forEach(row -> live.add(row.getString("replica")));
@@ -280,6 +283,20 @@ public class PollOwnership {
      */
     public void onTakeOver(java.util.function.BiConsumer<Plan, Set<String>> listener) {
         takeOverListeners.add(listener);
+    }
+
+    /**
+     * The heartbeat, on every tick, apart from the refresh: a refresh slowed by a busy database must not make this
+     * replica look dead to the others (and its tenants move) as long as it can still write one small row.
+     */
+    private void beat() {
+        if (beating) {
+            return;
+        }
+        beating = true;
+        pool.preparedQuery(HEARTBEAT).execute(Tuple.of(identity.id())).subscribe().with(
+                done -> beating = false,
+                failure -> beating = false);
     }
 
     private void becomeLocal(String why) {

@@ -34,7 +34,7 @@ class PrometheusRulesTest {
 
     @Test
     void theRulesParseAndEveryAlertFiresWhenItShouldAndOnlyThen() throws Exception {
-        assertThat(promtool("check", "rules", "pulse-rules.yml")).contains("SUCCESS: 10 rules found");
+        assertThat(promtool("check", "rules", "pulse-rules.yml")).contains("SUCCESS: 11 rules found");
         assertThat(promtool("test", "rules", "pulse-rules.test.yml")).contains("SUCCESS");
     }
 
