@@ -161,6 +161,10 @@ public class PollOwnership {
     private int refreshes;
     private volatile boolean refreshing;
     private volatile boolean beating;
+    /** The live replicas the current plan was computed for, and when. */
+    private volatile List<String> plannedFor = List.of();
+    private volatile long plannedAt;
+    private final long planEveryNanos;
     private long timer = -1;
 
     public PollOwnership(Pool pool, PostgresBus bus, Watchers watchers, ReplicaIdentity identity, Vertx vertx,
@@ -178,6 +182,7 @@ public class PollOwnership {
         // each a one-row write apart from the refresh, before its tenants move.
         this.refreshMillis = Math.max(100, shortest.toMillis() / 4);
         this.leaseMillis = 3 * refreshMillis;
+        this.planEveryNanos = shortest.toNanos();
         metrics.gauge("pulse.cluster.shared.polling", "1 while the replicas share out the tenants' polls (one read per"
                 + " tenant per interval cluster-wide), 0 while this replica reads all its tenants itself", Tags.empty(),
                 () -> plan.shared() ? 1 : 0, null);
@@ -232,12 +237,27 @@ public class PollOwnership {
                     if (!live.contains(identity.id())) {
                         return Uni.createFrom().item(Plan.LOCAL);
                     }
+                    java.util.Collections.sort(live);
                     String[] liveArray = live.toArray(String[]::new);
                     return sync(interest, full)
-                            .chain(() -> full ? pool.preparedQuery(PURGE_DEPARTED).execute(Tuple.of((Object) liveArray))
-                                    .replaceWithVoid() : Uni.createFrom().voidItem())
-                            .chain(() -> pool.preparedQuery(PLAN).execute(Tuple.of(identity.id(), liveArray)))
-                            .map(planRows -> toPlan(planRows, live.size()));
+                            .call(() -> full ? pool.preparedQuery(PURGE_DEPARTED).execute(Tuple.of((Object) liveArray))
+                                    : Uni.createFrom().voidItem())
+                            .chain(wrote -> {
+                                // The plan query is the one that grows with the tenants (49 ms for 5,000 tenants on
+                                // 3 replicas): it runs when the members or this replica's interest changed, and
+                                // otherwise once per interval for the other replicas' changes.
+                                boolean due = wrote || !live.equals(plannedFor) || !plan.shared()
+                                        || System.nanoTime() - plannedAt >= planEveryNanos;
+                                if (!due) {
+                                    return Uni.createFrom().item(plan);
+                                }
+                                return pool.preparedQuery(PLAN).execute(Tuple.of(identity.id(), liveArray))
+                                        .map(planRows -> {
+                                            plannedFor = live;
+                                            plannedAt = System.nanoTime();
+                                            return toPlan(planRows, live.size());
+                                        });
+                            });
                 })
                 .subscribe().with(next -> {
                     refreshing = false;
@@ -306,8 +326,11 @@ public class PollOwnership {
         plan = Plan.LOCAL;
     }
 
-    /** Writes what changed in this replica's interest since the last sync (everything when {@code full}). */
-    private Uni<Void> sync(Map<String, Interest> interest, boolean full) {
+    /**
+     * Writes what changed in this replica's interest since the last sync (everything when {@code full}); true when
+     * it wrote anything.
+     */
+    private Uni<Boolean> sync(Map<String, Interest> interest, boolean full) {
         Map<String, Interest> before = full || synced == null ? Map.of() : synced;
         List<String> tenants = new ArrayList<>();
         List<String> devices = new ArrayList<>();
@@ -326,7 +349,7 @@ public class PollOwnership {
             }
         });
         if (!full && tenants.isEmpty() && gone.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(false);
         }
         String me = identity.id();
         return pool.withTransaction(connection -> {
@@ -336,7 +359,7 @@ public class PollOwnership {
             return cleared.chain(() -> tenants.isEmpty() ? Uni.createFrom().voidItem()
                     : connection.preparedQuery(UPSERT_INTEREST).execute(Tuple.of(me, tenants.toArray(String[]::new),
                             devices.toArray(String[]::new), alerts.toArray(Boolean[]::new))).replaceWithVoid());
-        }).invoke(() -> synced = interest);
+        }).invoke(() -> synced = interest).replaceWith(true);
     }
 
     private Map<String, Interest> localInterest() {
