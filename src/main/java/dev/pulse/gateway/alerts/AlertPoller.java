@@ -56,13 +56,17 @@ public class AlertPoller {
 
     /** Tenants this replica has just taken over are read at once (alert changes may have waited for an owner). */
     private void readTakenOver(PollOwnership.Plan plan, Set<String> tenants) {
-        for (String tenant : tenants) {
-            PollOwnership.Owned owned = plan.owned().get(tenant);
-            if (owned != null && owned.alerts() && health.due(DataSource.POSTGRESQL)) {
-                alerts.refresh(tenant, true).subscribe().with(done -> { },
-                        failure -> LOG.debugf("Alert read of a tenant taken over failed: %s", failure.getMessage()));
-            }
+        if (!health.due(DataSource.POSTGRESQL)) {
+            return;
         }
+        Multi.createFrom().iterable(tenants)
+                .filter(tenant -> plan.owned().containsKey(tenant) && plan.owned().get(tenant).alerts())
+                .onItem().transformToUni(tenant -> alerts.refresh(tenant, true).onFailure().recoverWithUni(error -> {
+                    LOG.debugf("Alert read of a tenant taken over failed: %s", error.getMessage());
+                    return Uni.createFrom().voidItem();
+                }))
+                .merge(CONCURRENT_TENANTS)
+                .subscribe().with(done -> { }, failure -> { });
     }
 
     @Scheduled(identity = "alert-poller", every = "${pulse.alerts.poll-interval}",
@@ -93,6 +97,10 @@ public class AlertPoller {
         long started = System.nanoTime();
         if (tenants.isEmpty()) {
             metrics.pollCycle(DataSource.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started), true);
+            if (plan.shared() && !plan.elsewhere().isEmpty()) {
+                // All read by other replicas: see TelemetryPoller; a failure from before sharing ends here.
+                health.report(DataSource.POSTGRESQL, false, null);
+            }
             return Uni.createFrom().voidItem();
         }
         AtomicReference<String> failure = new AtomicReference<>();

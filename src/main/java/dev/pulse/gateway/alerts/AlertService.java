@@ -2,6 +2,7 @@ package dev.pulse.gateway.alerts;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -127,8 +128,13 @@ public class AlertService {
 
     /** A list another replica read for this tenant: published to the subscribers here whose last list differs. */
     private void relayed(String tenant, JsonNode result) {
+        if (watchers.alertFeed(tenant).isEmpty()) {
+            // Every replica hears every result: one for a tenant without alert subscribers here concerns nobody here.
+            return;
+        }
         if (result.hasNonNull("failed")) {
-            health.reportRemoteFailure(DataSource.POSTGRESQL, "read by another replica: " + result.path("failed").asText());
+            health.reportRemoteFailure(DataSource.POSTGRESQL, tenant, "read by another replica: "
+                    + result.path("failed").asText());
             return;
         }
         if (!result.path("alerts").isArray()) {
@@ -137,6 +143,7 @@ public class AlertService {
         try {
             publish(tenant, new AlertRepository.OpenAlerts((ArrayNode) result.get("alerts"),
                     instant(result, "newest_change"), instant(result, "read_at")));
+            health.reportRemoteSuccess(DataSource.POSTGRESQL, tenant);
         } catch (java.time.format.DateTimeParseException e) {
             LOG.debugf("A relayed alert list with a malformed time was dropped: %s", e.getMessage());
         }
@@ -165,10 +172,12 @@ public class AlertService {
 
     private void publish(String tenant, AlertRepository.OpenAlerts open) {
         OutboundMessage list = messages.alerts(open.alerts());
-        firstReads.record(tenant, LIST, list);
-        watchers.alertFeed(tenant).ifPresent(feed -> feed.publishRead(
-                feed.advanceNewestChange(open.newestChange()) ? list.withOrigin(open.newestChange()) : list,
-                open.readAt(), delivery::send));
+        Optional<AlertFeed> feed = watchers.alertFeed(tenant);
+        // A list older than one already published is dropped, and not kept for new subscribers either.
+        if (feed.isEmpty() || feed.get().publishRead(feed.get().advanceNewestChange(open.newestChange())
+                ? list.withOrigin(open.newestChange()) : list, open.readAt(), delivery::send)) {
+            firstReads.record(tenant, LIST, list);
+        }
     }
 
     private void readFirst(String tenant, Set<String> ignored) {

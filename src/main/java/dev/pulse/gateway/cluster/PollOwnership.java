@@ -88,11 +88,20 @@ public class PollOwnership {
                SET devices = EXCLUDED.devices, alerts = EXCLUDED.alerts, synced_at = now()""";
     private static final String DELETE_INTEREST = "DELETE FROM pulse_poll_interest WHERE replica = $1 AND tenant = ANY($2::text[])";
     private static final String DELETE_ALL_INTEREST = "DELETE FROM pulse_poll_interest WHERE replica = $1";
-    /** Rows of replicas gone for a minute (a replica that only blinked keeps its rows and rewrites them anyway). */
+    /**
+     * Rows of replicas without a heartbeat for a minute (one that only missed its lease keeps its rows; one that
+     * comes back after a minute rewrites them all, since it resyncs after any failure).
+     */
     private static final String PURGE_DEPARTED = """
             WITH gone AS (DELETE FROM pulse_replicas WHERE heartbeat_at < now() - interval '1 minute')
-            DELETE FROM pulse_poll_interest
-             WHERE NOT (replica = ANY($1::text[])) AND synced_at < now() - interval '1 minute'""";
+            DELETE FROM pulse_poll_interest i
+             WHERE i.synced_at < now() - interval '1 minute'
+               AND NOT EXISTS (SELECT 1 FROM pulse_replicas r
+                                WHERE r.replica = i.replica AND r.heartbeat_at > now() - interval '1 minute')""";
+    /** Changes when any live replica's interest rows change (a row written, or one deleted). */
+    private static final String INTEREST_FINGERPRINT = """
+            SELECT count(*) || '/' || coalesce(max(synced_at)::text, '') AS fingerprint
+              FROM pulse_poll_interest WHERE replica = ANY($1::text[])""";
     /**
      * For each tenant this replica owns: the union of what the live replicas watch, and whether any other replica
      * watches it (then the results are relayed). For each tenant this replica watches but another owns: just that.
@@ -161,8 +170,14 @@ public class PollOwnership {
     private int refreshes;
     private volatile boolean refreshing;
     private volatile boolean beating;
-    /** The live replicas the current plan was computed for, and when. */
+    /** The live replicas and the interest fingerprint the current plan was computed for, and when. */
     private volatile List<String> plannedFor = List.of();
+    private volatile String plannedFingerprint = "";
+    /** When the last refresh that worked ended (System.nanoTime()). */
+    private volatile long refreshedAt;
+    /** The last plan that shared the reads out; null before the first. */
+    private volatile Plan lastShared;
+    private final java.util.concurrent.atomic.AtomicLong syncGeneration = new java.util.concurrent.atomic.AtomicLong();
     private volatile long plannedAt;
     private final long planEveryNanos;
     private long timer = -1;
@@ -213,40 +228,54 @@ public class PollOwnership {
 
     /** After (re)connecting, nothing is assumed about the table: the next refresh rewrites this replica's rows. */
     private void resync() {
+        syncGeneration.incrementAndGet();
         synced = null;
     }
 
-    /** Runs on the timer's event loop; refreshes never overlap. */
+    /**
+     * Runs on the timer's event loop; refreshes never overlap, and one that takes longer than an interval fails (and
+     * this replica reads its own tenants) rather than hold the plan still.
+     *
+     * <p>
+     * The heartbeat is written at the end of a refresh that worked, so a replica that cannot refresh, and therefore
+     * relays nothing, stops looking alive and loses its tenants to the others. While a slow refresh is still running,
+     * the heartbeat is kept up on its own, for as long as the last one that worked is younger than the lease.
+     */
     private void refresh() {
         if (!bus.listening()) {
             becomeLocal("this replica is not listening to PostgreSQL");
             return;
         }
-        beat();
         if (refreshing) {
+            if (System.nanoTime() - refreshedAt < leaseMillis * 1_000_000L) {
+                beat();
+            }
             return;
         }
         refreshing = true;
+        long generation = syncGeneration.get();
         Map<String, Interest> interest = localInterest();
         boolean full = synced == null || refreshes++ % FULL_SYNC_EVERY == 0;
         pool.preparedQuery(LIVE_REPLICAS).execute(Tuple.of(
                         ReplicaIdentity.APPLICATION_NAME_PREFIX, leaseMillis / 1000.0))
                 .chain(rows -> {
-                    List<String> live = new ArrayList<>();
-                    rows.forEach(row -> live.add(row.getString("replica")));
-                    if (!live.contains(identity.id())) {
-                        return Uni.createFrom().item(Plan.LOCAL);
-                    }
-                    java.util.Collections.sort(live);
+                    // This replica's own connection is there (it is listening); its heartbeat follows this refresh.
+                    Set<String> members = new TreeSet<>();
+                    rows.forEach(row -> members.add(row.getString("replica")));
+                    members.add(identity.id());
+                    List<String> live = List.copyOf(members);
                     String[] liveArray = live.toArray(String[]::new);
-                    return sync(interest, full)
-                            .call(() -> full ? pool.preparedQuery(PURGE_DEPARTED).execute(Tuple.of((Object) liveArray))
+                    return sync(interest, full, generation)
+                            .call(() -> full ? pool.preparedQuery(PURGE_DEPARTED).execute()
                                     : Uni.createFrom().voidItem())
-                            .chain(wrote -> {
+                            .chain(wrote -> pool.preparedQuery(INTEREST_FINGERPRINT).execute(Tuple.of((Object) liveArray))
+                                    .map(fingerprintRows -> fingerprintRows.iterator().next().getString("fingerprint")))
+                            .chain(fingerprint -> {
                                 // The plan query is the one that grows with the tenants (49 ms for 5,000 tenants on
-                                // 3 replicas): it runs when the members or this replica's interest changed, and
-                                // otherwise once per interval for the other replicas' changes.
-                                boolean due = wrote || !live.equals(plannedFor) || !plan.shared()
+                                // 3 replicas): it runs when the members or anyone's interest changed, and at least
+                                // once per interval.
+                                boolean due = !plan.shared() || !live.equals(plannedFor)
+                                        || !fingerprint.equals(plannedFingerprint)
                                         || System.nanoTime() - plannedAt >= planEveryNanos;
                                 if (!due) {
                                     return Uni.createFrom().item(plan);
@@ -254,40 +283,48 @@ public class PollOwnership {
                                 return pool.preparedQuery(PLAN).execute(Tuple.of(identity.id(), liveArray))
                                         .map(planRows -> {
                                             plannedFor = live;
+                                            plannedFingerprint = fingerprint;
                                             plannedAt = System.nanoTime();
                                             return toPlan(planRows, live.size());
                                         });
-                            });
+                            })
+                            .call(() -> pool.preparedQuery(HEARTBEAT).execute(Tuple.of(identity.id())));
                 })
+                .ifNoItem().after(Duration.ofNanos(planEveryNanos)).fail()
                 .subscribe().with(next -> {
                     refreshing = false;
-                    if (!next.shared()) {
-                        becomeLocal("PostgreSQL does not list this replica's connection yet");
-                        return;
-                    }
-                    Plan previous = plan;
-                    if (!previous.shared()) {
+                    refreshedAt = System.nanoTime();
+                    if (!plan.shared()) {
                         LOG.infof("Polls shared out among %d replica(s): this one reads %d tenant(s)", next.replicas(),
                                 next.owned().size());
                     }
                     plan = next;
-                    takeOver(previous, next);
+                    Plan before = lastShared;
+                    lastShared = next;
+                    if (before != null) {
+                        takeOver(before, next);
+                    }
                 }, failure -> {
                     refreshing = false;
-                    synced = null;
+                    resync();
                     becomeLocal("ownership could not be refreshed: " + failure.getMessage());
                 });
     }
 
     /**
-     * Tenants this replica owns now and did not read for the cluster before (a replica left, or this one just
-     * started sharing) are read at once, not at the next poll: a dead owner's tenants are read within one refresh,
-     * and alert changes notified while nobody owned them are not left waiting for the poll.
+     * Tenants this replica owns now and did not read for the cluster at the last shared plan (a replica left), or
+     * whose watched devices or alert lists grew (a subscribe on another replica), are read at once, not at the next
+     * poll: a dead owner's tenants are read within one refresh, alert changes notified while nobody owned the
+     * tenant are not left waiting for the poll, and a device newly watched elsewhere gets its updates without waiting
+     * for an interval. The first shared plan of a process takes nothing over: the tenants were read by others until
+     * then.
      */
     private void takeOver(Plan previous, Plan next) {
         Set<String> taken = new TreeSet<>();
         next.owned().forEach((tenant, owned) -> {
-            if (owned.shared() && !previous.relays(tenant)) {
+            Owned before = previous.owned().get(tenant);
+            if (owned.shared() && (!previous.relays(tenant) || !before.devices().containsAll(owned.devices())
+                    || (owned.alerts() && !before.alerts()))) {
                 taken.add(tenant);
             }
         });
@@ -305,10 +342,7 @@ public class PollOwnership {
         takeOverListeners.add(listener);
     }
 
-    /**
-     * The heartbeat, on every tick, apart from the refresh: a refresh slowed by a busy database must not make this
-     * replica look dead to the others (and its tenants move) as long as it can still write one small row.
-     */
+    /** The heartbeat alone, while a slow refresh runs (see {@link #refresh()}). */
     private void beat() {
         if (beating) {
             return;
@@ -330,7 +364,7 @@ public class PollOwnership {
      * Writes what changed in this replica's interest since the last sync (everything when {@code full}); true when
      * it wrote anything.
      */
-    private Uni<Boolean> sync(Map<String, Interest> interest, boolean full) {
+    private Uni<Boolean> sync(Map<String, Interest> interest, boolean full, long generation) {
         Map<String, Interest> before = full || synced == null ? Map.of() : synced;
         List<String> tenants = new ArrayList<>();
         List<String> devices = new ArrayList<>();
@@ -359,7 +393,12 @@ public class PollOwnership {
             return cleared.chain(() -> tenants.isEmpty() ? Uni.createFrom().voidItem()
                     : connection.preparedQuery(UPSERT_INTEREST).execute(Tuple.of(me, tenants.toArray(String[]::new),
                             devices.toArray(String[]::new), alerts.toArray(Boolean[]::new))).replaceWithVoid());
-        }).invoke(() -> synced = interest).replaceWith(true);
+        }).invoke(() -> {
+            // Unless a reconnect asked for a full rewrite meanwhile.
+            if (syncGeneration.get() == generation) {
+                synced = interest;
+            }
+        }).replaceWith(true);
     }
 
     private Map<String, Interest> localInterest() {

@@ -1,6 +1,7 @@
 package dev.pulse.gateway.cluster;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,10 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * next one, as {@code {"origin", "items": [...]}}, as many as fit the 8000-byte payload. Idle, an item goes at once
  * (no timer, no added latency); under load, the batches grow by themselves, and each costs one NOTIFY, one HMAC to
  * seal and one to check on every other replica, instead of one per item. One in flight also keeps a replica's
- * items in the order it sent them. A batch of one is sent as the item itself plus its {@code origin}, the format
+ * items in the order it sent them (except items too large for a NOTIFY, which receivers read from the table, so they
+ * may arrive after later small ones). Nothing waits forever: a NOTIFY that takes longer than {@link #MAX_WAIT} fails
+ * its batch, items that waited that long are failed instead of sent, and with {@link #MAX_QUEUED_ITEMS} waiting, new
+ * ones fail at once. A batch of one is sent as the item itself plus its {@code origin}, the format
  * replicas used before batching, so replicas of both versions understand each other's single items during a rolling
  * upgrade.
  *
@@ -52,6 +56,16 @@ final class RelayChannel {
     private static final int BATCH_BUDGET_BYTES = 5000;
     /** Items per NOTIFY at most, so a burst of tiny items cannot make one batch's delivery long. */
     private static final int MAX_BATCH_ITEMS = 256;
+    /**
+     * Items waiting at most; past it, sending fails at once (an event is refused with 503) instead of piling up in
+     * memory behind a database that does not answer.
+     */
+    static final int MAX_QUEUED_ITEMS = 10_000;
+    /**
+     * How long an item may wait for its NOTIFY, and a NOTIFY (or a store) may take: the publisher of an event has
+     * been answered 503 by then (it may retry), so the item must not be relayed after all.
+     */
+    static final Duration MAX_WAIT = Duration.ofSeconds(5);
 
     /** What happened to items, for the caller's metrics. */
     interface Outcomes {
@@ -65,7 +79,7 @@ final class RelayChannel {
         void rejected(EnvelopeSeal.Verdict verdict);
     }
 
-    private record Pending(ObjectNode item, int bytes, UniEmitter<? super Void> sent) {
+    private record Pending(ObjectNode item, int bytes, UniEmitter<? super Void> sent, long queuedAt) {
     }
 
     private final String channel;
@@ -100,7 +114,13 @@ final class RelayChannel {
         return Uni.createFrom().emitter(emitter -> {
             boolean start;
             synchronized (queue) {
-                queue.add(new Pending(item, bytes, emitter));
+                if (queue.size() >= MAX_QUEUED_ITEMS) {
+                    outcomes.items("failed", 1);
+                    emitter.fail(new IllegalStateException("the relay to the other replicas is " + MAX_QUEUED_ITEMS
+                            + " items behind"));
+                    return;
+                }
+                queue.add(new Pending(item, bytes, emitter, System.nanoTime()));
                 start = !sending;
                 sending = true;
             }
@@ -113,7 +133,12 @@ final class RelayChannel {
     /** Sends what is queued, in one NOTIFY; when it completes, sends what queued up meanwhile. */
     private void sendNextBatch() {
         List<Pending> batch = new ArrayList<>();
+        List<Pending> expired = new ArrayList<>();
+        long tooOld = System.nanoTime() - MAX_WAIT.toNanos();
         synchronized (queue) {
+            while (!queue.isEmpty() && queue.peek().queuedAt() < tooOld) {
+                expired.add(queue.poll());
+            }
             int bytes = 0;
             while (!queue.isEmpty() && batch.size() < MAX_BATCH_ITEMS
                     && (batch.isEmpty() || bytes + queue.peek().bytes() <= BATCH_BUDGET_BYTES)) {
@@ -123,8 +148,15 @@ final class RelayChannel {
             }
             if (batch.isEmpty()) {
                 sending = false;
-                return;
             }
+        }
+        if (!expired.isEmpty()) {
+            outcomes.items("failed", expired.size());
+            expired.forEach(pending -> pending.sent().fail(new IllegalStateException(
+                    "not relayed within " + MAX_WAIT.toSeconds() + " s")));
+        }
+        if (batch.isEmpty()) {
+            return;
         }
         String payload;
         try {
@@ -138,7 +170,8 @@ final class RelayChannel {
                 : pool.preparedQuery(STORE).execute(Tuple.of(payload))
                         .map(rows -> rows.iterator().next().getLong("id"))
                         .chain(id -> bus.notify(channel, reference(id)));
-        sent.subscribe().with(done -> finish(batch, null), failure -> finish(batch, failure));
+        sent.ifNoItem().after(MAX_WAIT).fail()
+                .subscribe().with(done -> finish(batch, null), failure -> finish(batch, failure));
     }
 
     private void finish(List<Pending> batch, Throwable failure) {

@@ -43,17 +43,18 @@ public final class AlertFeed extends Feed<OutboundMessage> {
      * Publishes a list read at {@code readAt} unless a list read later was published already: reads by two replicas
      * (when ownership moves), or by the poll and an alert notification at once, may finish in either order, and an
      * older list must not bring back an alert that a newer one showed closed. Lists without a read time (from
-     * replicas of an earlier version) are published as they come.
+     * replicas of an earlier version) are published as they come. True when published.
      */
-    public synchronized void publishRead(OutboundMessage list, Instant readAt,
+    public synchronized boolean publishRead(OutboundMessage list, Instant readAt,
             java.util.function.BiConsumer<dev.pulse.gateway.session.GatewaySession, OutboundMessage> send) {
         if (readAt != null && this.readAt != null && readAt.isBefore(this.readAt)) {
-            return;
+            return false;
         }
         if (readAt != null) {
             this.readAt = readAt;
         }
         publish(list, send);
+        return true;
     }
 
     @Override

@@ -198,6 +198,12 @@ public class Watchers {
         return result;
     }
 
+    /** Whether any connection here watches a device of {@code tenant}. */
+    public boolean watchesDevicesOf(String tenant) {
+        TenantIndex index = indexes.tenants.get(tenant);
+        return index != null && !index.devices.isEmpty();
+    }
+
     /** The watch of one device of one tenant, if anyone watches it. */
     public Optional<DeviceWatch> deviceWatch(String tenant, String deviceId) {
         TenantIndex index = indexes.tenants.get(tenant);

@@ -38,8 +38,8 @@ public class SourceHealth {
 
     private final Watchers watchers;
     private final Map<DataSource, Backoff> states = new ConcurrentHashMap<>();
-    /** When another replica last relayed a failed read of each source (System.nanoTime()). */
-    private final Map<DataSource, Long> remoteFailedAt = new ConcurrentHashMap<>();
+    /** Per source, the tenants whose last read by another replica failed, and when (System.nanoTime()). */
+    private final Map<DataSource, Map<String, Long>> remoteFailures = new ConcurrentHashMap<>();
     /** What clients were last told about each source: failing or not. */
     private final Map<DataSource, Boolean> announced = new ConcurrentHashMap<>();
     private final EventBroadcaster events;
@@ -82,16 +82,26 @@ public class SourceHealth {
     }
 
     /**
-     * Another replica, which reads some of this replica's tenants for it, could not read {@code source}: the source
-     * counts as failing here for two intervals after the last such report, so this replica's clients learn it. It
-     * does not touch this replica's own back-off, so the tenants this replica reads keep being read on time.
+     * Another replica, which reads {@code tenant} for this one, could not read it from {@code source}: the source
+     * counts as failing here until that replica relays a successful read of the tenant (or, should it never, for the
+     * longest back-off and two intervals), so this replica's clients learn it. Kept per tenant, so the failures and
+     * successes of different owners do not make the state flap; and apart from this replica's own back-off, so the
+     * tenants this replica reads keep being read on time.
      */
-    public void reportRemoteFailure(DataSource source, String detail) {
-        remoteFailedAt.put(source, System.nanoTime());
+    public void reportRemoteFailure(DataSource source, String tenant, String detail) {
+        remoteFailures.computeIfAbsent(source, s -> new ConcurrentHashMap<>()).put(tenant, System.nanoTime());
         announce(source, detail);
     }
 
-    /** Once per poll cycle: a remote failure that was not reported again for two intervals is over. */
+    /** Another replica read {@code tenant} from {@code source} for this one: a failure it reported is over. */
+    public void reportRemoteSuccess(DataSource source, String tenant) {
+        Map<String, Long> failures = remoteFailures.get(source);
+        if (failures != null && failures.remove(tenant) != null) {
+            announce(source, null);
+        }
+    }
+
+    /** Once per poll cycle: announces a remote failure that expired (its owner never relayed the tenant again). */
     public void tick(DataSource source) {
         announce(source, null);
     }
@@ -128,10 +138,17 @@ public class SourceHealth {
 
     /** Whether {@code source} is failing: this replica's own reads, or another's reads for this one lately. */
     public boolean isFailing(DataSource source) {
-        Long remote = remoteFailedAt.get(source);
-        boolean remoteFailing = remote != null && System.nanoTime() - remote
-                < 2 * intervalNanos.getOrDefault(source, Duration.ofSeconds(5).toNanos());
-        return remoteFailing || states.getOrDefault(source, Backoff.HEALTHY).failing();
+        if (states.getOrDefault(source, Backoff.HEALTHY).failing()) {
+            return true;
+        }
+        Map<String, Long> failures = remoteFailures.get(source);
+        if (failures == null || failures.isEmpty()) {
+            return false;
+        }
+        long expired = System.nanoTime() - maxBackoffNanos
+                - 2 * intervalNanos.getOrDefault(source, Duration.ofSeconds(5).toNanos());
+        failures.values().removeIf(failedAt -> failedAt < expired);
+        return !failures.isEmpty();
     }
 
     private Set<GatewaySession> subscribersOf(DataSource source) {

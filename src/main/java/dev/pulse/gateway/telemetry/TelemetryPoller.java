@@ -114,6 +114,10 @@ public class TelemetryPoller {
         metrics.pollCycle(DataSource.INFLUXDB, Duration.ofNanos(System.nanoTime() - started), failure == null);
         if (!toRead.isEmpty()) {
             health.report(DataSource.INFLUXDB, failure != null, failure);
+        } else if (plan.shared() && !plan.elsewhere().isEmpty()) {
+            // Every tenant watched here is read by another replica: nothing of this replica's own is failing (the
+            // owners' failures reach it as remote ones), so a failure it had before it shared its reads ends here.
+            health.report(DataSource.INFLUXDB, false, null);
         }
     }
 

@@ -159,8 +159,13 @@ public class TelemetryService {
 
     /** A poll result another replica read for this tenant; points of devices nobody watches here are dropped. */
     private void relayed(String tenant, JsonNode result) {
+        if (!watchers.watchesDevicesOf(tenant)) {
+            // Every replica hears every result: one for a tenant nobody here watches concerns nobody here.
+            return;
+        }
         if (result.hasNonNull("failed")) {
-            health.reportRemoteFailure(DataSource.INFLUXDB, "read by another replica: " + result.path("failed").asText());
+            health.reportRemoteFailure(DataSource.INFLUXDB, tenant, "read by another replica: "
+                    + result.path("failed").asText());
             return;
         }
         List<DeviceWatch> watches = new ArrayList<>();
@@ -176,6 +181,7 @@ public class TelemetryService {
             });
         }
         readJustNow(tenant, watches);
+        health.reportRemoteSuccess(DataSource.INFLUXDB, tenant);
     }
 
     private static Optional<Instant> parseInstant(String text) {
