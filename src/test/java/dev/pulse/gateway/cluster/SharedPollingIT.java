@@ -41,8 +41,12 @@ import dev.pulse.gateway.support.WsClient;
 class SharedPollingIT {
 
     private static final int TENANTS = 30;
-    // Long enough that fixed costs on a loaded 2-core machine (a read, a relay, JIT) stay small beside the bound.
-    private static final Duration INTERVAL = Duration.ofSeconds(3);
+    /**
+     * The production default. A point written just after a poll waits up to an interval plus a cycle for the next
+     * one, takeover or not; at shorter intervals, that fixed cost of a loaded 2-core machine (the cycle, JIT) leaves
+     * too little of the two-interval bound to tell takeover apart from load.
+     */
+    private static final Duration INTERVAL = Duration.ofSeconds(5);
     private static final Map<String, String> POLL_EVERY_INTERVAL = Map.of(
             "PULSE_TELEMETRY_POLL_INTERVAL", INTERVAL.toSeconds() + "s",
             "PULSE_ALERTS_POLL_INTERVAL", INTERVAL.toSeconds() + "s",
@@ -234,7 +238,7 @@ class SharedPollingIT {
                     () -> Scrape.of(resumed).value("pulse_cluster_replicas") == members[0] - 1);
             for (Client client : clients) {
                 if (client.replica() == paused) {
-                    client.socket().await(point(sent.get(sent.size() - 1)), Duration.ofSeconds(10));
+                    client.socket().await(point(sent.get(sent.size() - 1)), INTERVAL.multipliedBy(3));
                 }
             }
             assertNoPointTwice(clients, victim, tenants, sent.subList(0, TENANTS), second, third,
