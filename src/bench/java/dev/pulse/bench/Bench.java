@@ -813,7 +813,7 @@ public final class Bench {
         }
     }
 
-    private static void awaitCount(AtomicInteger counter, int target, Duration timeout) {
+    static void awaitCount(AtomicInteger counter, int target, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (counter.get() < target) {
             if (System.nanoTime() > deadline) {

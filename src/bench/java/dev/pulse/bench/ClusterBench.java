@@ -86,7 +86,7 @@ final class ClusterBench {
                         i -> "/api/v2/ws?token=" + tokens.sign(prefix + i, "bench-client", "customer_viewer"),
                         i -> List.of("{\"action\":\"subscribe\",\"type\":\"device\",\"device_ids\":[\"dev-0\"]}",
                                 "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
-                awaitCount(subscribed, tenants, Duration.ofMinutes(2));
+                Bench.awaitCount(subscribed, tenants, Duration.ofMinutes(2));
                 awaitSteady(replicas, tenants);
                 double[] before = totals(replicas);
                 long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -146,7 +146,7 @@ final class ClusterBench {
             room.connect(replica.port(), membersPerReplica, i -> "/ws/rooms/" + RELAY_ROOM + "?token=" + token,
                     i -> List.of());
         }
-        awaitCount(joined, 2 * membersPerReplica, Duration.ofSeconds(60));
+        Bench.awaitCount(joined, 2 * membersPerReplica, Duration.ofSeconds(60));
         PackagedPulse origin = replicas.get(0);
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
@@ -244,15 +244,5 @@ final class ClusterBench {
         return http.request(options).compose(request -> request.send(Buffer.buffer(body)))
                 .map(response -> response.statusCode()).toCompletionStage().toCompletableFuture()
                 .exceptionally(failure -> -1);
-    }
-
-    private static void awaitCount(AtomicInteger counter, int target, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (counter.get() < target) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("only " + counter.get() + " of " + target + " within " + timeout);
-            }
-            Bench.pause(50);
-        }
     }
 }

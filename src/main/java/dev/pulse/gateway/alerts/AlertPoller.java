@@ -2,7 +2,6 @@ package dev.pulse.gateway.alerts;
 
 import java.time.Duration;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,17 +82,7 @@ public class AlertPoller {
             return Uni.createFrom().voidItem();
         }
         PollOwnership.Plan plan = ownership.plan();
-        Set<String> tenants = new TreeSet<>();
-        for (AlertFeed feed : watchers.alertFeeds()) {
-            if (plan.reads(feed.tenant())) {
-                tenants.add(feed.tenant());
-            }
-        }
-        plan.owned().forEach((tenant, owned) -> {
-            if (owned.alerts()) {
-                tenants.add(tenant);
-            }
-        });
+        Set<String> tenants = plan.alertTenantsToRead(watchers.alertFeeds().stream().map(AlertFeed::tenant).toList());
         long started = System.nanoTime();
         if (tenants.isEmpty()) {
             metrics.pollCycle(DataSource.POSTGRESQL, Duration.ofNanos(System.nanoTime() - started), true);

@@ -18,7 +18,6 @@ import dev.pulse.gateway.registry.ConnectionRegistry;
 import io.quarkus.runtime.StartupEvent;
 import dev.pulse.gateway.cluster.PostgresBus;
 import dev.pulse.gateway.cluster.PollOwnership;
-import java.util.TreeSet;
 
 /**
  * Pushes alert changes as they happen: the trigger of {@code db/migration/V4__alert_notifications.sql} notifies the tenant id,
@@ -76,19 +75,8 @@ public class InstantAlerts {
     }
 
     private void catchUp() {
-        PollOwnership.Plan plan = ownership.plan();
-        Set<String> tenants = new TreeSet<>();
-        watchers.alertFeeds().forEach(feed -> {
-            if (plan.reads(feed.tenant())) {
-                tenants.add(feed.tenant());
-            }
-        });
-        plan.owned().forEach((tenant, owned) -> {
-            if (owned.alerts()) {
-                tenants.add(tenant);
-            }
-        });
-        tenants.forEach(this::refresh);
+        ownership.plan().alertTenantsToRead(watchers.alertFeeds().stream().map(AlertFeed::tenant).toList())
+                .forEach(this::refresh);
     }
 
     private void refresh(String tenant) {

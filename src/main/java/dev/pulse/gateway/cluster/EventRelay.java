@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.EventTypes;
 import dev.pulse.gateway.protocol.Identifiers;
@@ -51,9 +50,8 @@ public class EventRelay {
     private volatile Consumer<RelayedEvent> receiver = event -> { };
     private final GatewayMetrics metrics;
     private final ObjectMapper mapper;
-    private final PulseConfig.Cluster config;
     private final ReplicaIdentity identity;
-    private EnvelopeSeal seal;
+    private final RelayKeys keys;
     private RelayChannel channel;
 
     /** An event ready to relay: what goes to the other replicas, and what the local delivery needs. */
@@ -67,13 +65,13 @@ public class EventRelay {
     }
 
     public EventRelay(PostgresBus bus, Pool pool, GatewayMetrics metrics, ObjectMapper mapper,
-            ReplicaIdentity identity, PulseConfig config) {
+            ReplicaIdentity identity, RelayKeys keys) {
         this.bus = bus;
         this.pool = pool;
         this.metrics = metrics;
         this.mapper = mapper;
         this.identity = identity;
-        this.config = config.cluster();
+        this.keys = keys;
         metrics.declareRelayRejectionReasons(Arrays.stream(EnvelopeSeal.Verdict.values())
                 .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label).toList());
     }
@@ -83,11 +81,7 @@ public class EventRelay {
         if (!bus.enabled()) {
             return;
         }
-        String secret = config.secret().filter(s -> !s.isEmpty()).orElseThrow(() -> new IllegalStateException(
-                "pulse.cluster.secret (PULSE_CLUSTER_SECRET) is required while pulse.cluster.enabled is true: the same"
-                        + " random value of at least 32 bytes on every replica"));
-        seal = new EnvelopeSeal(secret, config.maxAge(), config.replayCacheSize(), mapper, System::currentTimeMillis);
-        channel = new RelayChannel(PostgresBus.EVENTS_CHANNEL, bus, pool, mapper, identity.id(), seal,
+        channel = new RelayChannel(PostgresBus.EVENTS_CHANNEL, bus, pool, mapper, identity.id(), keys.seal(),
                 outcomes(), this::deliver);
     }
 

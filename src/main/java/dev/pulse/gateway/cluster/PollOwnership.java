@@ -146,6 +146,25 @@ public class PollOwnership {
             return !elsewhere.contains(tenant);
         }
 
+        /**
+         * The tenants whose alert lists this replica reads: those with alert subscribers here ({@code subscribedHere})
+         * that no other replica reads for it, and those it owns for the cluster that anyone wants alerts of.
+         */
+        public Set<String> alertTenantsToRead(Iterable<String> subscribedHere) {
+            Set<String> tenants = new TreeSet<>();
+            subscribedHere.forEach(tenant -> {
+                if (reads(tenant)) {
+                    tenants.add(tenant);
+                }
+            });
+            owned.forEach((tenant, wanted) -> {
+                if (wanted.alerts()) {
+                    tenants.add(tenant);
+                }
+            });
+            return tenants;
+        }
+
         /** Whether results of {@code tenant} read here go to the other replicas too. */
         public boolean relays(String tenant) {
             Owned owned = this.owned.get(tenant);

@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -38,31 +37,28 @@ public class PollResultRelay {
     private final ObjectMapper mapper;
     private final GatewayMetrics metrics;
     private final ReplicaIdentity identity;
-    private final PulseConfig.Cluster config;
+    private final RelayKeys keys;
     private final Map<String, BiConsumer<String, JsonNode>> receivers = new ConcurrentHashMap<>();
     private RelayChannel channel;
     private PayloadCipher cipher;
 
     public PollResultRelay(PostgresBus bus, Pool pool, ObjectMapper mapper, GatewayMetrics metrics,
-            ReplicaIdentity identity, PulseConfig config) {
+            ReplicaIdentity identity, RelayKeys keys) {
         this.bus = bus;
         this.pool = pool;
         this.mapper = mapper;
         this.metrics = metrics;
         this.identity = identity;
-        this.config = config.cluster();
+        this.keys = keys;
     }
 
     @PostConstruct
     void init() {
-        if (!bus.enabled() || config.secret().filter(s -> !s.isEmpty()).isEmpty()) {
-            // EventRelay fails the start-up with the explanation when the secret is missing.
+        if (!bus.enabled()) {
             return;
         }
-        cipher = new PayloadCipher(config.secret().get());
-        EnvelopeSeal seal = new EnvelopeSeal(config.secret().get(), config.maxAge(), config.replayCacheSize(), mapper,
-                System::currentTimeMillis);
-        channel = new RelayChannel(PostgresBus.POLLS_CHANNEL, bus, pool, mapper, identity.id(), seal,
+        cipher = keys.cipher();
+        channel = new RelayChannel(PostgresBus.POLLS_CHANNEL, bus, pool, mapper, identity.id(), keys.seal(),
                 new RelayChannel.Outcomes() {
                     @Override
                     public void items(String outcome, int count) {

@@ -202,11 +202,11 @@ public class CommandDispatcher {
         return info;
     }
 
-    /** The {@code type} label of {@code pulse_messages_received_total}: what the frame asked for. */
     /** Every {@code type} of {@code pulse_messages_received_total}: the commands' labels and the refused frames'. */
     static final List<String> RECEIVED_TYPES = List.of("subscribe", "unsubscribe", "join", "leave", "refresh", "info",
             "ping", "invalid", "binary", "rate_limited");
 
+    /** The {@code type} label of {@code pulse_messages_received_total}: what the frame asked for. */
     static String label(ClientCommand command) {
         if (command instanceof ClientCommand.SubscribeDevice || command instanceof ClientCommand.SubscribeAlerts
                 || command instanceof ClientCommand.SubscribeEvents || command instanceof ClientCommand.SubscribeDevices) {
