@@ -97,6 +97,7 @@ public final class Bench {
                         .mapToInt(Integer::parseInt).toArray();
                 case "--rates" -> bench.broadcastRates = java.util.Arrays.stream(args[i + 1].split(","))
                         .mapToInt(Integer::parseInt).toArray();
+                case "--jit" -> JIT = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -153,7 +154,7 @@ public final class Bench {
                 raw.connect(FLOOR_PORT, room, i -> "/", i -> List.of());
                 Publisher toFloor = event -> post(vertx, FLOOR_PORT, "/broadcast", null, event);
                 warmUp(toFloor);
-                fanout("floor", raw, toFloor, null);
+                fanout("floor", raw, toFloor, null, floor.pid());
             } finally {
                 raw.closeAll();
                 floor.destroy();
@@ -176,7 +177,7 @@ public final class Bench {
             int closedBefore = clients.closed.get();
             int others = clients.closeFrom(room);
             awaitCount(clients.closed, closedBefore + others, Duration.ofSeconds(60));
-            fanout("pulse", clients, event -> publish(vertx, tokens, pulse.port(), event), pulse);
+            fanout("pulse", clients, event -> publish(vertx, tokens, pulse.port(), event), pulse, pulse.pid());
             clients.closeAll();
             if (!skipped.contains("tenants")) {
                 awaitCount(clients.closed, connections, Duration.ofSeconds(60));
@@ -383,8 +384,11 @@ public final class Bench {
         pause(3000);
     }
 
-    /** The JVM image's compiler setting (src/main/docker/Dockerfile.jvm): Pulse is measured as it ships. */
-    static final String JIT = "-XX:TieredStopAtLevel=1";
+    /**
+     * The JVM image's compiler setting (src/main/docker/Dockerfile.jvm): Pulse is measured as it ships, unless
+     * {@code --jit OPTION} names another (to measure what the setting costs or saves).
+     */
+    static String JIT = "-XX:TieredStopAtLevel=1";
 
     /** A publisher: takes the event text (with its send time) and delivers it to every client. */
     private interface Publisher {
@@ -395,8 +399,11 @@ public final class Bench {
     /**
      * @param pulse the server under test, to read its own view of the delay (publish to write, from
      *        {@code pulse_delivery_delay_seconds}) beside the clients' one; null for the floor
+     * @param serverPid the server's process, whose CPU time per delivered message is reported beside the load
+     *        generator's (both share the machine's cores, so what one spends the other lacks)
      */
-    private void fanout(String target, Clients clients, Publisher publisher, PackagedPulse pulse) throws Exception {
+    private void fanout(String target, Clients clients, Publisher publisher, PackagedPulse pulse, long serverPid)
+            throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();
         AtomicReference<Latencies> window = new AtomicReference<>(new Latencies());
         AtomicLong delivered = new AtomicLong();
@@ -416,6 +423,8 @@ public final class Bench {
             window.set(latencies);
             delivered.set(0);
             Scrape serverBefore = pulse == null ? null : Scrape.of(pulse);
+            double serverCpuBefore = cpuSeconds(serverPid);
+            double generatorCpuBefore = cpuSeconds(ProcessHandle.current().pid());
             long started = System.nanoTime();
             int count = rate * seconds;
             for (int i = 0; i < count; i++) {
@@ -434,6 +443,8 @@ public final class Bench {
                 pause(20);
             }
             double elapsed = (Math.max(lastDelivery.get(), started) - started) / 1e9;
+            double serverCpu = cpuSeconds(serverPid) - serverCpuBefore;
+            double generatorCpu = cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
             double[] summary = latencies.summary();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("broadcasts_per_s", rate);
@@ -445,6 +456,8 @@ public final class Bench {
             row.put("latency_p50_ms", round(summary[0]));
             row.put("latency_p99_ms", round(summary[1]));
             row.put("latency_max_ms", round(summary[2]));
+            row.put("server_cpu_us_per_message", round(serverCpu * 1e6 / Math.max(1, delivered.get())));
+            row.put("generator_cpu_us_per_message", round(generatorCpu * 1e6 / Math.max(1, delivered.get())));
             if (pulse != null) {
                 // Pulse's own view: from accepting the event to writing it to each connection (bucket upper bounds).
                 Scrape serverAfter = Scrape.of(pulse);
@@ -597,6 +610,13 @@ public final class Bench {
                 .toCompletionStage().toCompletableFuture();
     }
 
+    /** User and system CPU seconds a process has used so far (Linux). */
+    private static double cpuSeconds(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    }
+
     /** The raw server in its own JVM: one process holds at most about 20,000 sockets here. */
     private Process startFloor() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -671,23 +691,28 @@ public final class Bench {
         md.append("## Fan-out: one room of ").append(room).append(" clients, `POST /ws/broadcast`\n\n")
                 .append("| broadcasts/s | offered msg/s | Pulse delivered msg/s | floor delivered msg/s | Pulse / floor ")
                 .append("| Pulse p50 / p99 / max ms | floor p50 / p99 / max ms | Pulse's own p99 (publish to write) ")
-                .append("| broadcasts refused (429) |\n|---|---|---|---|---|---|---|---|---|\n");
+                .append("| broadcasts refused (429) | CPU µs per message: Pulse / floor | generator's, beside Pulse / floor |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < pulseRows.size(); i++) {
             Map<String, Object> p = pulseRows.get(i);
             Map<String, Object> f = floorRows.get(i);
             double ratio = ((Number) p.get("delivered_messages_per_s")).doubleValue()
                     / Math.max(1, ((Number) f.get("delivered_messages_per_s")).doubleValue());
             md.append(String.format(Locale.ROOT,
-                    "| %s | %s | %s | %s | %.0f %% | %s / %s / %s | %s / %s / %s | ≤ %s ms | %s |%n",
+                    "| %s | %s | %s | %s | %.0f %% | %s / %s / %s | %s / %s / %s | ≤ %s ms | %s | %s / %s | %s / %s |%n",
                     p.get("broadcasts_per_s"), p.get("offered_messages_per_s"), p.get("delivered_messages_per_s"),
                     f.get("delivered_messages_per_s"), ratio * 100, p.get("latency_p50_ms"), p.get("latency_p99_ms"),
                     p.get("latency_max_ms"), f.get("latency_p50_ms"), f.get("latency_p99_ms"),
-                    f.get("latency_max_ms"), p.get("server_delay_p99_ms_at_most"), p.get("refused_broadcasts")));
+                    f.get("latency_max_ms"), p.get("server_delay_p99_ms_at_most"), p.get("refused_broadcasts"),
+                    p.get("server_cpu_us_per_message"), f.get("server_cpu_us_per_message"),
+                    p.get("generator_cpu_us_per_message"), f.get("generator_cpu_us_per_message")));
         }
         md.append("\nThe other connections are closed first: the room's members are the only ones. The floor ran first, ")
                 .append("after an unmeasured warm-up of the generator; Pulse's phases follow the capacity, telemetry and ")
                 .append("alert phases. Delivered msg/s is from the first publish to the last receipt. ")
                 .append("Latency is from the publish call to the client's receipt, one clock (the generator's). ")
+                .append("CPU per message is the process's user and system time over the phase divided by the messages ")
+                .append("delivered; the server and the generator share the 2 cores, so what one spends the other lacks. ")
                 .append("Connections Pulse closed during fan-out (slow consumers): ")
                 .append(results.get("fanout_pulse_closed_connections")).append(".\n\n");
         md.append("## Telemetry and alerts\n\n| scenario | pushes | p50 ms | p99 ms | max ms | queries |\n")

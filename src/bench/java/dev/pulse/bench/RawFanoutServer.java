@@ -24,11 +24,12 @@ import io.vertx.core.net.impl.ConnectionBase;
  * <p>As fast as Netty allows, so that the share means something: the frame is encoded once per broadcast into one
  * direct buffer, each socket gets a duplicate of it written straight to its channel, each event loop gets one task per
  * broadcast, and broadcasts that arrive within {@value #FLUSH_INTERVAL_NANOS} ns of a loop's last flush share one
- * socket write per connection (Pulse's own {@code pulse.delivery.flush-interval}, at its default).
+ * socket write per connection (Pulse's own {@code pulse.delivery.flush-interval}, at its default), from one buffer
+ * that holds them all.
  */
 public final class RawFanoutServer {
 
-    private static final long FLUSH_INTERVAL_NANOS = 10_000_000;
+    private static final long FLUSH_INTERVAL_NANOS = 30_000_000;
 
     private RawFanoutServer() {
     }
@@ -61,13 +62,21 @@ public final class RawFanoutServer {
         void run() {
             scheduled = false;
             lastRun = System.nanoTime();
+            // Every socket of the loop gets the same frames: one buffer holding them all, one write per socket.
+            ByteBuf run = frames.size() == 1 ? frames.get(0) : concatenated(frames);
             for (Channel channel : channels) {
-                for (ByteBuf frame : frames) {
-                    channel.write(frame.duplicate(), channel.voidPromise());
-                }
-                channel.flush();
+                channel.writeAndFlush(run.duplicate(), channel.voidPromise());
             }
             frames.clear();
+        }
+
+        private static ByteBuf concatenated(List<ByteBuf> frames) {
+            int bytes = frames.stream().mapToInt(ByteBuf::readableBytes).sum();
+            ByteBuffer all = ByteBuffer.allocateDirect(bytes);
+            for (ByteBuf frame : frames) {
+                all.put(frame.nioBuffer());
+            }
+            return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(all.flip()));
         }
     }
 

@@ -206,9 +206,10 @@ public interface PulseConfig {
         int maxInFlightPerTenant();
 
         /**
-         * How long the oldest write queued on an event loop may have waited before new events are refused (as past
+         * How late the oldest write queued on an event loop may be before new events are refused (as past
          * {@link #maxInFlight()}): the bound on the delay Pulse itself adds when more is offered than the event
-         * loops can write. 0: no bound.
+         * loops can write. Lateness counts from the end of the loop's flush interval, so the chosen wait for
+         * coalescing ({@code pulse.delivery.flush-interval}) comes on top. 0: no bound.
          */
         @WithDefault("100ms")
         Duration maxQueueDelay();
@@ -327,7 +328,7 @@ public interface PulseConfig {
          * for at most this much added delay. A message after a quiet spell goes out at once. 0: every message is
          * written as soon as its loop gets to it.
          */
-        @WithDefault("10ms")
+        @WithDefault("30ms")
         Duration flushInterval();
 
         /**

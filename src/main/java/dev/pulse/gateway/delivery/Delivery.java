@@ -11,6 +11,7 @@ import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.CloseCodes;
 import dev.pulse.gateway.protocol.OutboundMessage;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -28,7 +29,8 @@ import dev.pulse.gateway.session.SessionOutbox;
  * Writes finished frames to connections. Never blocks: the write is queued on the connection's event loop
  * ({@link WriteQueues}) and its outcome is counted. Callers build a message once and pass the same
  * {@link OutboundMessage} for every target; every target gets a duplicate of the same frame bytes
- * ({@link OutboundMessage#wire()}), written straight to its socket channel and flushed once per run of its loop.
+ * ({@link OutboundMessage#wire()}), written straight to its socket channel and flushed once per run of its loop. A
+ * connection that gets several small messages in one run gets them copied into one buffer: one write, not one each.
  *
  * <p>Slow consumers: a connection has at most {@code pulse.delivery.max-pending-messages} writes, and
  * {@code pulse.delivery.max-pending-bytes} bytes, not yet flushed to its socket. At either bound, telemetry is held back and conflated to the newest point per device (sent when the client
@@ -46,6 +48,13 @@ public class Delivery implements WriteQueues.Writer {
     private static final Logger LOG = Logger.getLogger(Delivery.class);
     /** The name Netty's handshaker gives the WebSocket frame encoder it installs. */
     private static final String WEBSOCKET_ENCODER = "wsencoder";
+    /**
+     * Frames up to this size are merged with the others of their run ({@link #stage}); larger ones (an alert list,
+     * a burst of points) are written as they are, since copying them would cost more than the write it saves.
+     */
+    private static final int MAX_MERGED_FRAME_BYTES = 2048;
+    /** The merged buffer's first size: a handful of typical events; it grows as needed. */
+    private static final int MERGED_INITIAL_BYTES = 1024;
 
     private final GatewayMetrics metrics;
     private final ServerClose closer;
@@ -153,7 +162,7 @@ public class Delivery implements WriteQueues.Writer {
         if (previous == null) {
             touched.add(session);
         } else {
-            outbox.frameContext().write(previous.wire().duplicate(), outbox.silentPromise());
+            stage(outbox, previous);
         }
         session.countSent();
         metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
@@ -174,7 +183,15 @@ public class Delivery implements WriteQueues.Writer {
         long bytes = outbox.runBytes();
         OutboundMessage last = outbox.endRun();
         ChannelHandlerContext context = outbox.frameContext();
-        context.writeAndFlush(last.wire().duplicate(), outbox.silentPromise());
+        ByteBuf merged = outbox.runMerged();
+        if (merged != null && mergeable(last)) {
+            outbox.runMerged(null);
+            merged.writeBytes(last.wire(), last.wire().readerIndex(), last.wire().readableBytes());
+            context.writeAndFlush(merged, outbox.silentPromise());
+        } else {
+            writeMerged(outbox);
+            context.writeAndFlush(last.wire().duplicate(), outbox.silentPromise());
+        }
         Channel channel = outbox.channel();
         ChannelOutboundBuffer unflushed = channel.unsafe().outboundBuffer();
         if (!channel.isActive() || unflushed == null) {
@@ -186,6 +203,40 @@ public class Delivery implements WriteQueues.Writer {
             promise.addListener(new RunWritten(session, messages, bytes));
             context.writeAndFlush(Unpooled.EMPTY_BUFFER, promise);
         }
+    }
+
+    /**
+     * Hands a message of the run that is not its last towards the socket, unflushed. Small frames are copied into one
+     * buffer per connection and run instead of each going into the channel as its own write: the channel's
+     * bookkeeping per write (an entry in its outbound buffer, an I/O vector, its removal) cost more than copying a
+     * few hundred bytes. Large frames are not copied; what was merged before one goes first, so the order holds.
+     */
+    private static void stage(SessionOutbox outbox, OutboundMessage message) {
+        ByteBuf frame = message.wire();
+        if (mergeable(message)) {
+            ByteBuf merged = outbox.runMerged();
+            if (merged == null) {
+                merged = outbox.channel().alloc().directBuffer(MERGED_INITIAL_BYTES);
+                outbox.runMerged(merged);
+            }
+            merged.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+        } else {
+            writeMerged(outbox);
+            outbox.frameContext().write(frame.duplicate(), outbox.silentPromise());
+        }
+    }
+
+    /** Writes the run's merged frames, if any, unflushed; the channel releases the buffer once it is written. */
+    private static void writeMerged(SessionOutbox outbox) {
+        ByteBuf merged = outbox.runMerged();
+        if (merged != null) {
+            outbox.runMerged(null);
+            outbox.frameContext().write(merged, outbox.silentPromise());
+        }
+    }
+
+    private static boolean mergeable(OutboundMessage message) {
+        return message.bytes() <= MAX_MERGED_FRAME_BYTES;
     }
 
     private void runWritten(GatewaySession session, int messages, long bytes, boolean success) {

@@ -16,8 +16,9 @@ import io.micrometer.core.instrument.Tags;
  * How much fan-out is in flight: messages handed to connections and not yet flushed to their sockets, on this
  * replica and per tenant, and how long the oldest queued write has waited for its event loop. Publishers ask it before
  * an event is fanned out; past {@code pulse.events.max-in-flight} (or the tenant's {@code max-in-flight-per-tenant}),
- * or with writes queued for longer than {@code pulse.events.max-queue-delay}, the event is refused, so the backlog, and with it the delay of
- * every delivered event, stays bounded whatever rate is offered. The refusal names a retry delay.
+ * or with a queued write later than {@code pulse.events.max-queue-delay} (past its loop's flush interval), the event is
+ * refused, so the backlog, and with it the delay of every delivered event, stays bounded whatever rate is offered. The
+ * refusal names a retry delay.
  *
  * <p>Counted with {@link LongAdder}s: incremented and decremented once per message per recipient on many threads,
  * summed once per publish.
@@ -42,7 +43,8 @@ public class FanoutBudget {
         this.queues = queues;
         metrics.gauge("pulse.fanout.in.flight", "Messages written to connections and not yet flushed to their sockets",
                 Tags.empty(), this::inFlight, null);
-        metrics.gauge("pulse.fanout.backlog", "How long the oldest write queued on an event loop has waited",
+        metrics.gauge("pulse.fanout.backlog",
+                "How late the oldest write queued on an event loop is (past its loop's flush interval)",
                 Tags.empty(), () -> queues.backlogNanos() / 1e9, "seconds");
     }
 

@@ -35,8 +35,8 @@ import dev.pulse.gateway.session.GatewaySession;
  * <p>Order: messages and closes queued for a connection from one thread are written in that order (a close queued
  * after an error message goes out after it).
  *
- * <p>The age of the oldest queued write is the replica's fan-out backlog: {@link FanoutBudget} refuses new events
- * while it is above {@code pulse.events.max-queue-delay}.
+ * <p>How late the oldest queued write is (past the end of the coalescing wait) is the replica's fan-out backlog:
+ * {@link FanoutBudget} refuses new events while it is above {@code pulse.events.max-queue-delay}.
  */
 @Singleton
 public class WriteQueues {
@@ -69,25 +69,29 @@ public class WriteQueues {
     }
 
     void write(Channel channel, GatewaySession session, OutboundMessage message) {
-        queue(channel).add(new Queued(session, message, null, System.nanoTime()));
+        queue(channel).add(session, message, null);
     }
 
     /** Runs {@code task} on the connection's event loop once what was queued for it before is written. */
     public void afterQueuedWrites(Channel channel, Runnable task) {
-        queue(channel).add(new Queued(null, null, task, System.nanoTime()));
+        queue(channel).add(null, null, task);
     }
 
-    /** How long the oldest write still queued on any event loop has waited, in nanoseconds; 0 with none queued. */
+    /**
+     * How late the oldest write still queued on any event loop is, in nanoseconds; 0 with none queued. A write is due
+     * when it is queued, or, within the flush interval of its loop's last run, when that interval ends: the wait for
+     * coalescing is chosen, not a backlog, and does not count.
+     */
     public long backlogNanos() {
         long now = System.nanoTime();
-        long oldest = 0;
+        long latest = 0;
         for (LoopQueue queue : loops) {
-            long since = queue.oldestSince;
-            if (since != 0) {
-                oldest = Math.max(oldest, now - since);
+            long due = queue.oldestDueAt;
+            if (due != 0) {
+                latest = Math.max(latest, now - due);
             }
         }
-        return oldest;
+        return latest;
     }
 
     private LoopQueue queue(Channel channel) {
@@ -112,7 +116,8 @@ public class WriteQueues {
         return grown[grown.length - 1];
     }
 
-    private record Queued(GatewaySession session, OutboundMessage message, Runnable task, long queuedAt) {
+    /** {@code dueAt}: when its loop should write it (System.nanoTime), as {@link #backlogNanos} explains. */
+    private record Queued(GatewaySession session, OutboundMessage message, Runnable task, long dueAt) {
     }
 
     /** The queue of one event loop; {@link #run} only ever runs on that loop. */
@@ -127,8 +132,8 @@ public class WriteQueues {
         private final EventLoop loop;
         private final Queue<Queued> queue = PlatformDependent.newMpscQueue();
         private final AtomicBoolean scheduled = new AtomicBoolean();
-        /** When the oldest queued write was queued (System.nanoTime), 0 when none waits. Read by any thread. */
-        private volatile long oldestSince;
+        /** When the oldest queued write was due (System.nanoTime), 0 when none waits. Read by any thread. */
+        private volatile long oldestDueAt;
         /** Connections written to in this run, to be flushed at its end. */
         private final List<GatewaySession> touched = new ArrayList<>();
         /** When the last run began (System.nanoTime). */
@@ -138,13 +143,15 @@ public class WriteQueues {
             this.loop = loop;
         }
 
-        void add(Queued queued) {
-            queue.offer(queued);
+        void add(GatewaySession session, OutboundMessage message, Runnable task) {
+            long now = System.nanoTime();
+            long dueAt = Math.max(now, lastRunAt + flushIntervalNanos);
+            queue.offer(new Queued(session, message, task, dueAt));
             if (scheduled.compareAndSet(false, true)) {
-                if (oldestSince == 0) {
-                    oldestSince = queued.queuedAt();
+                if (oldestDueAt == 0) {
+                    oldestDueAt = dueAt;
                 }
-                long wait = lastRunAt + flushIntervalNanos - queued.queuedAt();
+                long wait = dueAt - now;
                 if (wait <= 0) {
                     loop.execute(this);
                 } else {
@@ -172,7 +179,7 @@ public class WriteQueues {
             }
             flushTouched(sink);
             Queued next = queue.peek();
-            oldestSince = next == null ? 0 : next.queuedAt();
+            oldestDueAt = next == null ? 0 : next.dueAt();
             if (next != null && scheduled.compareAndSet(false, true)) {
                 // Behind: what waits has waited long enough to be coalesced already.
                 loop.execute(this);

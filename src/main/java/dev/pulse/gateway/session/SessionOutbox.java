@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -22,8 +23,8 @@ import dev.pulse.gateway.protocol.OutboundMessage;
  * reads too slowly (only the newest point per device, so it is bounded by the connection's device subscriptions).
  *
  * <p>It also keeps the connection's socket channel, and the state of the current write run on the channel's event
- * loop (the message held back to carry the run's completion, and what the run wrote); those fields are only touched
- * on that loop.
+ * loop (the message held back to carry the run's completion, the small frames before it merged into one buffer, and
+ * what the run wrote); those fields are only touched on that loop.
  */
 public final class SessionOutbox {
 
@@ -34,6 +35,7 @@ public final class SessionOutbox {
     private ChannelPromise silentPromise;
     private LongAdder tenantInFlight;
     private OutboundMessage runLast;
+    private ByteBuf runMerged;
     private int runMessages;
     private long runBytes;
     private final Map<String, OutboundMessage> conflated = new LinkedHashMap<>();
@@ -107,6 +109,19 @@ public final class SessionOutbox {
         runMessages++;
         runBytes += message.bytes();
         return previous;
+    }
+
+    /**
+     * The small frames of the current run that came before its last message, copied into one buffer and not yet handed
+     * to the channel; null when there are none.
+     */
+    public ByteBuf runMerged() {
+        return runMerged;
+    }
+
+    /** Sets (or, with null, clears once handed to the channel) the run's buffer of merged frames. */
+    public void runMerged(ByteBuf merged) {
+        this.runMerged = merged;
     }
 
     /** The run's last message, to be written with the promise that reports the whole run; the run is reset. */

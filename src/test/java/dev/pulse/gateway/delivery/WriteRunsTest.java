@@ -1,0 +1,68 @@
+package dev.pulse.gateway.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.pulse.gateway.support.Broadcasts;
+import dev.pulse.gateway.support.Endpoints;
+import dev.pulse.gateway.support.Frames;
+import dev.pulse.gateway.support.QuietRegistryTest;
+import dev.pulse.gateway.support.Tokens;
+import dev.pulse.gateway.support.WsClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * Messages that share a write run (published within one flush interval) reach the client whole and in order, whether
+ * they are small enough to be merged into one buffer with the others of their run or too large for that, and whatever
+ * characters they carry.
+ */
+@QuarkusTest
+@TestProfile(WriteRunsTest.LongRuns.class)
+class WriteRunsTest extends QuietRegistryTest {
+
+    /** A long interval: everything published after the first event shares the next run. */
+    public static class LongRuns implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("pulse.delivery.flush-interval", "1s");
+        }
+    }
+
+    /** Above the size up to which frames are merged. */
+    private static final String LARGE = "L".repeat(5_000);
+    private static final String TEXT = "Grüße, 温度 ↑ 😀 \\\" end";
+
+    @Test
+    void smallAndLargeMessagesOfOneRunArriveWholeAndInOrder() {
+        String tenant = Tokens.newTenant();
+        try (WsClient client = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
+            client.send(Frames.join("r")).awaitType("joined");
+            int count = 14;
+            for (int sequence = 0; sequence < count; sequence++) {
+                assertThat(Broadcasts.publish(tenant, event(sequence))).isEqualTo(1);
+            }
+            for (int sequence = 0; sequence < count; sequence++) {
+                JsonNode data = client.awaitType("event").path("data");
+                assertThat(data.path("seq").asInt()).isEqualTo(sequence);
+                assertThat(data.path("text").asText()).isEqualTo(padding(sequence) + TEXT);
+            }
+        }
+    }
+
+    /** Mostly small events; the 5th and the 9th and 10th too large to be merged, so merged runs surround them. */
+    private static String event(int sequence) {
+        return "{\"event_type\":\"run\",\"room\":\"r\",\"data\":{\"seq\":" + sequence + ",\"text\":\""
+                + padding(sequence) + TEXT.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}}";
+    }
+
+    private static String padding(int sequence) {
+        return sequence == 4 || sequence == 8 || sequence == 9 ? LARGE : "";
+    }
+}
