@@ -25,16 +25,17 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * What every HTTP request passes before a REST resource sees it, on the event loop, before a byte of its body is read:
  * <ul>
  * <li>a request with a body gets {@code pulse.http.body-timeout} to send all of it, or is answered 408 and its
- * connection closed;</li>
+ * connection closed (on HTTP/2, its stream reset);</li>
  * <li>on the REST paths, a declared body over the broadcast limit is answered 413, and the bearer token is verified
  * (the role and tenant each resource needs) before the request goes on: a request without a valid token is answered
- * 401 or 403 and its connection closed, its body never read.</li>
+ * 401 or 403 and its connection closed (on HTTP/2, its stream), its body never read.</li>
  * </ul>
  * Why here and not in the resources: a blocking resource reads its body on a worker thread before its own code runs,
  * so slow anonymous bodies could fill the worker pool that WebSocket authentication and the telemetry poller share.
@@ -45,6 +46,8 @@ public class RequestGuard {
 
     private static final Logger LOG = Logger.getLogger(RequestGuard.class);
     private static final String PRINCIPAL = "pulse.principal";
+    /** RST_STREAM's code for "stop sending, nothing went wrong". */
+    private static final long HTTP2_NO_ERROR = 0;
     /** Before the framework's own filters that do not care about Pulse's paths; any value would do. */
     private static final int PRIORITY = 100;
 
@@ -153,7 +156,7 @@ public class RequestGuard {
             LOG.debugf("Request body of %s not complete after %d ms; closing", context.normalizedPath(),
                     bodyTimeoutMillis);
             if (context.response().headWritten()) {
-                request.connection().close();
+                abandon(request);
             } else {
                 refuse(context, 408, "request_timeout", "The request body did not arrive within "
                         + bodyTimeoutMillis + " ms");
@@ -168,8 +171,10 @@ public class RequestGuard {
     }
 
     /**
-     * Answers with Pulse's error body and closes the connection: the request body (if any) is never read, and the
-     * connection is not kept for another request that would first have to skip it.
+     * Answers with Pulse's error body, and the request body (if any) is never read. On HTTP/1.1 the connection is
+     * closed, so it is not kept for another request that would first have to skip the unread body. On HTTP/2 only the
+     * request's stream ends (reset if its body is still coming): the connection carries the caller's other requests,
+     * which a refusal of this one must not cut off.
      */
     private void refuse(RoutingContext context, int status, String code, String message) {
         HttpServerResponse response = context.response();
@@ -178,9 +183,28 @@ public class RequestGuard {
         }
         String body = mapper.createObjectNode().put("success", false).put("error", code).put("message", message)
                 .toString();
-        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.CONNECTION, "close").end(body)
-                .onComplete(done -> context.request().connection().close());
+        HttpServerRequest request = context.request();
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (request.version() != HttpVersion.HTTP_2) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        response.end(body).onComplete(done -> {
+            if (request.version() != HttpVersion.HTTP_2 || !request.isEnded()) {
+                abandon(request);
+            }
+        });
+    }
+
+    /**
+     * Stops a request whose body will not be read: on HTTP/2 its stream is reset (NO_ERROR after a complete answer,
+     * as RFC 9113 section 8.1 allows; the other streams of the connection go on), on HTTP/1.1 the connection closes.
+     */
+    private static void abandon(HttpServerRequest request) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            request.response().reset(HTTP2_NO_ERROR);
+        } else {
+            request.connection().close();
+        }
     }
 
     private static boolean hasBody(HttpServerRequest request) {
