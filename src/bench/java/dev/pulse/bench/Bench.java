@@ -230,17 +230,23 @@ public final class Bench {
                 confirmed.incrementAndGet();
             }
         });
+        double serverCpuBefore = pulse.cpuSeconds();
+        double generatorCpuBefore = cpuSeconds(ProcessHandle.current().pid());
         long started = System.nanoTime();
         cold.connect(pulse.port(), clientCount, i -> "/api/v2/ws?token=" + clientTokens.get(i), i -> List.of(
                 "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 2) + "\"}",
                 "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
         awaitCount(confirmed, clientCount, Duration.ofMinutes(2));
         double elapsed = (System.nanoTime() - started) / 1e9;
+        double serverCpu = pulse.cpuSeconds() - serverCpuBefore;
+        double generatorCpu = cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("clients", clientCount);
         figures.put("tenants", tenantCount);
         figures.put("confirmed", confirmed.get());
         figures.put("confirmed_per_s", round(clientCount / elapsed));
+        figures.put("server_cpu_ms_per_client", round(serverCpu * 1e3 / clientCount));
+        figures.put("generator_cpu_ms_per_client", round(generatorCpu * 1e3 / clientCount));
         results.put("cold_connects", figures);
         System.out.println("cold connects: " + figures);
         cold.closeAll();
@@ -679,7 +685,10 @@ public final class Bench {
                 .append(" clients of ").append(cold.get("tenants")).append(" tenants, each with its own token, connect ")
                 .append("(256 handshakes at a time) and subscribe to a device and to the alerts: **")
                 .append(cold.get("confirmed_per_s")).append(" clients/s** with both subscriptions confirmed, from the ")
-                .append("first connect to the last confirmation.\n\n");
+                .append("first connect to the last confirmation. CPU per client: Pulse ")
+                .append(cold.get("server_cpu_ms_per_client")).append(" ms (compilation of the fresh JVM included), ")
+                .append("the load generator ").append(cold.get("generator_cpu_ms_per_client"))
+                .append(" ms; both share the 2 cores.\n\n");
         md.append("## Capacity\n\n| connections | connect rate /s | heap per connection | RSS idle → loaded | RSS per ")
                 .append("connection | idle CPU (one core) |\n|---|---|---|---|---|---|\n");
         md.append(String.format(Locale.ROOT, "| %s | %s | %s KiB | %s → %s MiB | %s KiB | %s %% |%n%n",

@@ -30,7 +30,8 @@ import dev.pulse.gateway.session.SessionOutbox;
  * ({@link WriteQueues}) and its outcome is counted. Callers build a message once and pass the same
  * {@link OutboundMessage} for every target; every target gets a duplicate of the same frame bytes
  * ({@link OutboundMessage#wire()}), written straight to its socket channel and flushed once per run of its loop. A
- * connection that gets several small messages in one run gets them copied into one buffer: one write, not one each.
+ * connection that is keeping up and gets several small messages in one run gets them copied into one buffer: one
+ * channel write, not one per message.
  *
  * <p>Slow consumers: a connection has at most {@code pulse.delivery.max-pending-messages} writes, and
  * {@code pulse.delivery.max-pending-bytes} bytes, not yet flushed to its socket. At either bound, telemetry is held back and conflated to the newest point per device (sent when the client
@@ -49,8 +50,9 @@ public class Delivery implements WriteQueues.Writer {
     /** The name Netty's handshaker gives the WebSocket frame encoder it installs. */
     private static final String WEBSOCKET_ENCODER = "wsencoder";
     /**
-     * Frames up to this size are merged with the others of their run ({@link #stage}); larger ones (an alert list,
-     * a burst of points) are written as they are, since copying them would cost more than the write it saves.
+     * Messages up to this size (their JSON, in bytes) are merged with the others of their run ({@link #stage}); larger
+     * ones (an alert list, a burst of points) are written as they are, since copying them would cost more than the
+     * write it saves.
      */
     private static final int MAX_MERGED_FRAME_BYTES = 2048;
     /** The merged buffer's first size: a handful of typical events; it grows as needed. */
@@ -185,8 +187,8 @@ public class Delivery implements WriteQueues.Writer {
         ChannelHandlerContext context = outbox.frameContext();
         ByteBuf merged = outbox.runMerged();
         if (merged != null && mergeable(last)) {
-            outbox.runMerged(null);
             merged.writeBytes(last.wire(), last.wire().readerIndex(), last.wire().readableBytes());
+            outbox.runMerged(null);
             context.writeAndFlush(merged, outbox.silentPromise());
         } else {
             writeMerged(outbox);
@@ -213,8 +215,8 @@ public class Delivery implements WriteQueues.Writer {
      */
     private static void stage(SessionOutbox outbox, OutboundMessage message) {
         ByteBuf frame = message.wire();
-        if (mergeable(message)) {
-            ByteBuf merged = outbox.runMerged();
+        ByteBuf merged = outbox.runMerged();
+        if (mergeable(message) && (merged != null || caughtUp(outbox.channel()))) {
             if (merged == null) {
                 merged = outbox.channel().alloc().directBuffer(MERGED_INITIAL_BYTES);
                 outbox.runMerged(merged);
@@ -237,6 +239,17 @@ public class Delivery implements WriteQueues.Writer {
 
     private static boolean mergeable(OutboundMessage message) {
         return message.bytes() <= MAX_MERGED_FRAME_BYTES;
+    }
+
+    /**
+     * Whether the socket took everything written to it before this run. Only then are frames merged: the merged buffer
+     * leaves with the run's flush. For a connection that is behind, it would wait in the channel instead, a private
+     * copy of shared frames (and its unused capacity) per run until the slow-consumer bound closes the connection;
+     * Netty's gathering write already sends its queued frames together.
+     */
+    private static boolean caughtUp(Channel channel) {
+        ChannelOutboundBuffer unflushed = channel.unsafe().outboundBuffer();
+        return unflushed != null && unflushed.totalPendingWriteBytes() == 0;
     }
 
     private void runWritten(GatewaySession session, int messages, long bytes, boolean success) {

@@ -14,7 +14,7 @@ import io.micrometer.core.instrument.Tags;
 
 /**
  * How much fan-out is in flight: messages handed to connections and not yet flushed to their sockets, on this
- * replica and per tenant, and how long the oldest queued write has waited for its event loop. Publishers ask it before
+ * replica and per tenant, and how late the oldest queued write is for its event loop. Publishers ask it before
  * an event is fanned out; past {@code pulse.events.max-in-flight} (or the tenant's {@code max-in-flight-per-tenant}),
  * or with a queued write later than {@code pulse.events.max-queue-delay} (past its loop's flush interval), the event is
  * refused, so the backlog, and with it the delay of every delivered event, stays bounded whatever rate is offered. The

@@ -147,10 +147,10 @@ public class WriteQueues {
             long now = System.nanoTime();
             long dueAt = Math.max(now, lastRunAt + flushIntervalNanos);
             queue.offer(new Queued(session, message, task, dueAt));
+            if (oldestDueAt == 0) {
+                oldestDueAt = dueAt;
+            }
             if (scheduled.compareAndSet(false, true)) {
-                if (oldestDueAt == 0) {
-                    oldestDueAt = dueAt;
-                }
                 long wait = dueAt - now;
                 if (wait <= 0) {
                     loop.execute(this);
@@ -168,21 +168,39 @@ public class WriteQueues {
             Writer sink = writer;
             int written = 0;
             Queued queued;
-            while (written < MAX_WRITES_PER_RUN && (queued = queue.poll()) != null) {
-                if (queued.task() != null) {
-                    flushTouched(sink);
-                    runTask(queued.task());
-                } else {
-                    sink.write(queued.session(), queued.message(), touched);
-                    written++;
+            try {
+                while (written < MAX_WRITES_PER_RUN && (queued = queue.poll()) != null) {
+                    if (queued.task() != null) {
+                        flushTouched(sink);
+                        runTask(queued.task());
+                    } else {
+                        write(sink, queued);
+                        written++;
+                    }
                 }
+            } finally {
+                flushTouched(sink);
             }
-            flushTouched(sink);
             Queued next = queue.peek();
             oldestDueAt = next == null ? 0 : next.dueAt();
-            if (next != null && scheduled.compareAndSet(false, true)) {
-                // Behind: what waits has waited long enough to be coalesced already.
+            if (next == null && (next = queue.peek()) != null) {
+                // Queued between the two looks, by a sender that saw the old value and left it.
+                oldestDueAt = next.dueAt();
+            }
+            if (next != null && (written >= MAX_WRITES_PER_RUN || scheduled.compareAndSet(false, true))) {
+                // Behind: what waits has waited long enough to be coalesced already. After a full run this goes
+                // even if a sender scheduled the next run meanwhile: that one waits for the interval, and a loop
+                // with a backlog must not sit idle until then (an extra run finds an empty queue, at worst).
                 loop.execute(this);
+            }
+        }
+
+        private void write(Writer sink, Queued queued) {
+            try {
+                sink.write(queued.session(), queued.message(), touched);
+            } catch (RuntimeException e) {
+                // One connection's failure must not stop the run, or leave the others written and unflushed.
+                LOG.warnf(e, "A write to connection %s failed", queued.session().id());
             }
         }
 

@@ -12,6 +12,8 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.pulse.gateway.config.FrameworkSettings;
 import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.delivery.Delivery;
@@ -51,7 +53,7 @@ public class Admission {
     private final ServerMessages messages;
     private final Delivery delivery;
     private final PulseConfig.Limits limits;
-    private final Map<String, Object> announcedLimits;
+    private final JsonNode announcedLimits;
     private final Clock clock = Clock.systemUTC();
 
     public Admission(TokenVerifier verifier, ConnectionRegistry registry, ConnectRateGuard connectRate,
@@ -73,7 +75,7 @@ public class Admission {
         announced.put("devices_per_connection", limits.devicesPerConnection());
         announced.put("rooms_per_connection", limits.roomsPerConnection());
         announced.put("event_types_per_connection", limits.eventTypesPerConnection());
-        this.announcedLimits = Map.copyOf(announced);
+        this.announcedLimits = messages.limits(announced);
     }
 
     /** The opened and closed series of every endpoint and close code exist from the start, at 0. */

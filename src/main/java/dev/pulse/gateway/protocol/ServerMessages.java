@@ -8,6 +8,7 @@ import java.util.TreeSet;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,14 +44,22 @@ public class ServerMessages {
      * {@code {"type":"event","event_type":"connected","timestamp":...,"source":"pulse","data":{"connection_id",
      * "tenant","server_time","protocol_version","limits":{...}}}}.
      */
-    public OutboundMessage connected(String connectionId, String tenant, Instant now, Map<String, ?> limits) {
+    public OutboundMessage connected(String connectionId, String tenant, Instant now, JsonNode limits) {
         ObjectNode data = mapper.createObjectNode();
         data.put("connection_id", connectionId);
         data.put("tenant", tenant);
         data.put("server_time", Timestamps.format(now));
         data.put("protocol_version", PROTOCOL_VERSION);
-        data.set("limits", mapper.valueToTree(limits));
+        data.set("limits", limits);
         return event(EventTypes.CONNECTED, now, data, "pulse", null);
+    }
+
+    /**
+     * The limits a {@code connected} event announces, as a tree built once and shared by every such event (it is only
+     * ever read): converting the map for each new connection showed in the profile of a burst of connects.
+     */
+    public JsonNode limits(Map<String, ?> limits) {
+        return mapper.valueToTree(limits);
     }
 
     /** One device id the list form could not take, and why. */

@@ -56,6 +56,24 @@ class WriteRunsTest extends QuietRegistryTest {
         }
     }
 
+    @Test
+    void aCloseQueuedAfterMergedMessagesReachesTheClientAfterThem() {
+        String tenant = Tokens.newTenant();
+        try (WsClient client = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)))) {
+            client.send(Frames.join("r")).awaitType("joined");
+            int count = 6;
+            for (int sequence = 0; sequence < count; sequence++) {
+                assertThat(Broadcasts.publish(tenant, event(sequence))).isEqualTo(1);
+            }
+            // Within the same interval: the close for an oversized message is queued behind the events.
+            client.send("{\"action\":\"ping\",\"pad\":\"" + "x".repeat(70_000) + "\"}");
+            for (int sequence = 0; sequence < count; sequence++) {
+                assertThat(client.awaitType("event").path("data").path("seq").asInt()).isEqualTo(sequence);
+            }
+            assertThat(client.awaitClose().code()).isEqualTo(1009);
+        }
+    }
+
     /** Mostly small events; the 5th and the 9th and 10th too large to be merged, so merged runs surround them. */
     private static String event(int sequence) {
         return "{\"event_type\":\"run\",\"room\":\"r\",\"data\":{\"seq\":" + sequence + ",\"text\":\""
