@@ -55,8 +55,6 @@ public class Delivery implements WriteQueues.Writer {
      * write it saves.
      */
     private static final int MAX_MERGED_FRAME_BYTES = 2048;
-    /** The merged buffer's first size: a handful of typical events; it grows as needed. */
-    private static final int MERGED_INITIAL_BYTES = 1024;
 
     private final GatewayMetrics metrics;
     private final ServerClose closer;
@@ -212,13 +210,19 @@ public class Delivery implements WriteQueues.Writer {
      * buffer per connection and run instead of each going into the channel as its own write: the channel's
      * bookkeeping per write (an entry in its outbound buffer, an I/O vector, its removal) cost more than copying a
      * few hundred bytes. Large frames are not copied; what was merged before one goes first, so the order holds.
+     *
+     * <p>Only while the channel is writable (below Netty's high water mark, 64 KiB unsent): a connection further behind
+     * would keep private copies of shared frames queued in its channel until its slow-consumer close, while Netty's
+     * gathering write already sends its queued frames together.
      */
     private static void stage(SessionOutbox outbox, OutboundMessage message) {
         ByteBuf frame = message.wire();
         ByteBuf merged = outbox.runMerged();
-        if (mergeable(message) && (merged != null || caughtUp(outbox.channel()))) {
+        if (mergeable(message) && (merged != null || outbox.channel().isWritable())) {
             if (merged == null) {
-                merged = outbox.channel().alloc().directBuffer(MERGED_INITIAL_BYTES);
+                // Room for twice the first two frames: what a run of a steady stream holds, without much to spare.
+                int firstTwo = frame.readableBytes() + outbox.runLast().wire().readableBytes();
+                merged = outbox.channel().alloc().directBuffer(2 * firstTwo);
                 outbox.runMerged(merged);
             }
             merged.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
@@ -241,16 +245,6 @@ public class Delivery implements WriteQueues.Writer {
         return message.bytes() <= MAX_MERGED_FRAME_BYTES;
     }
 
-    /**
-     * Whether the socket took everything written to it before this run. Only then are frames merged: the merged buffer
-     * leaves with the run's flush. For a connection that is behind, it would wait in the channel instead, a private
-     * copy of shared frames (and its unused capacity) per run until the slow-consumer bound closes the connection;
-     * Netty's gathering write already sends its queued frames together.
-     */
-    private static boolean caughtUp(Channel channel) {
-        ChannelOutboundBuffer unflushed = channel.unsafe().outboundBuffer();
-        return unflushed != null && unflushed.totalPendingWriteBytes() == 0;
-    }
 
     private void runWritten(GatewaySession session, int messages, long bytes, boolean success) {
         SessionOutbox outbox = session.outbox();

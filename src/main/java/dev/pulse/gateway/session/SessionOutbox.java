@@ -124,6 +124,11 @@ public final class SessionOutbox {
         this.runMerged = merged;
     }
 
+    /** The newest message of the current run, held back until the run ends (null between runs). */
+    public OutboundMessage runLast() {
+        return runLast;
+    }
+
     /** The run's last message, to be written with the promise that reports the whole run; the run is reset. */
     public OutboundMessage endRun() {
         OutboundMessage last = runLast;
