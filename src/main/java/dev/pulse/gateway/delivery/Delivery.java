@@ -55,6 +55,8 @@ public class Delivery implements WriteQueues.Writer {
      * write it saves.
      */
     private static final int MAX_MERGED_FRAME_BYTES = 2048;
+    /** Least size of a run's merged buffer: a dozen typical events. */
+    private static final int MERGED_MIN_BYTES = 2048;
 
     private final GatewayMetrics metrics;
     private final ServerClose closer;
@@ -220,9 +222,10 @@ public class Delivery implements WriteQueues.Writer {
         ByteBuf merged = outbox.runMerged();
         if (mergeable(message) && (merged != null || outbox.channel().isWritable())) {
             if (merged == null) {
-                // Room for twice the first two frames: what a run of a steady stream holds, without much to spare.
+                // Room for a run of a steady stream without growing (growing copies it all again); the buffer is
+                // pooled and goes back to the pool as soon as the run's flush has written it.
                 int firstTwo = frame.readableBytes() + outbox.runLast().wire().readableBytes();
-                merged = outbox.channel().alloc().directBuffer(2 * firstTwo);
+                merged = outbox.channel().alloc().directBuffer(Math.max(MERGED_MIN_BYTES, 4 * firstTwo));
                 outbox.runMerged(merged);
             }
             merged.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
