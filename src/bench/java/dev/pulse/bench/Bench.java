@@ -231,7 +231,7 @@ public final class Bench {
             }
         });
         double serverCpuBefore = pulse.cpuSeconds();
-        double generatorCpuBefore = cpuSeconds(ProcessHandle.current().pid());
+        double generatorCpuBefore = PackagedPulse.cpuSeconds(ProcessHandle.current().pid());
         long started = System.nanoTime();
         cold.connect(pulse.port(), clientCount, i -> "/api/v2/ws?token=" + clientTokens.get(i), i -> List.of(
                 "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 2) + "\"}",
@@ -239,7 +239,7 @@ public final class Bench {
         awaitCount(confirmed, clientCount, Duration.ofMinutes(2));
         double elapsed = (System.nanoTime() - started) / 1e9;
         double serverCpu = pulse.cpuSeconds() - serverCpuBefore;
-        double generatorCpu = cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
+        double generatorCpu = PackagedPulse.cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("clients", clientCount);
         figures.put("tenants", tenantCount);
@@ -429,8 +429,8 @@ public final class Bench {
             window.set(latencies);
             delivered.set(0);
             Scrape serverBefore = pulse == null ? null : Scrape.of(pulse);
-            double serverCpuBefore = cpuSeconds(serverPid);
-            double generatorCpuBefore = cpuSeconds(ProcessHandle.current().pid());
+            double serverCpuBefore = PackagedPulse.cpuSeconds(serverPid);
+            double generatorCpuBefore = PackagedPulse.cpuSeconds(ProcessHandle.current().pid());
             long started = System.nanoTime();
             int count = rate * seconds;
             for (int i = 0; i < count; i++) {
@@ -449,8 +449,8 @@ public final class Bench {
                 pause(20);
             }
             double elapsed = (Math.max(lastDelivery.get(), started) - started) / 1e9;
-            double serverCpu = cpuSeconds(serverPid) - serverCpuBefore;
-            double generatorCpu = cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
+            double serverCpu = PackagedPulse.cpuSeconds(serverPid) - serverCpuBefore;
+            double generatorCpu = PackagedPulse.cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
             double[] summary = latencies.summary();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("broadcasts_per_s", rate);
@@ -614,13 +614,6 @@ public final class Bench {
         }
         return publisherClient(vertx).request(options).compose(request -> request.send(Buffer.buffer(body)))
                 .toCompletionStage().toCompletableFuture();
-    }
-
-    /** User and system CPU seconds a process has used so far (Linux). */
-    private static double cpuSeconds(long pid) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
     /** The raw server in its own JVM: one process holds at most about 20,000 sockets here. */

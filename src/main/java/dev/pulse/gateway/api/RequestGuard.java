@@ -184,12 +184,13 @@ public class RequestGuard {
         String body = mapper.createObjectNode().put("success", false).put("error", code).put("message", message)
                 .toString();
         HttpServerRequest request = context.request();
+        boolean http2 = request.version() == HttpVersion.HTTP_2;
         response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (request.version() != HttpVersion.HTTP_2) {
+        if (!http2) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
         }
         response.end(body).onComplete(done -> {
-            if (request.version() != HttpVersion.HTTP_2 || !request.isEnded()) {
+            if (!http2 || !request.isEnded()) {
                 abandon(request);
             }
         });

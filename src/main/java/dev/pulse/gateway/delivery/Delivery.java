@@ -187,7 +187,7 @@ public class Delivery implements WriteQueues.Writer {
         ChannelHandlerContext context = outbox.frameContext();
         ByteBuf merged = outbox.runMerged();
         if (merged != null && mergeable(last)) {
-            merged.writeBytes(last.wire(), last.wire().readerIndex(), last.wire().readableBytes());
+            append(merged, last);
             outbox.runMerged(null);
             context.writeAndFlush(merged, outbox.silentPromise());
         } else {
@@ -218,21 +218,26 @@ public class Delivery implements WriteQueues.Writer {
      * gathering write already sends its queued frames together.
      */
     private static void stage(SessionOutbox outbox, OutboundMessage message) {
-        ByteBuf frame = message.wire();
         ByteBuf merged = outbox.runMerged();
         if (mergeable(message) && (merged != null || outbox.channel().isWritable())) {
             if (merged == null) {
                 // Room for a run of a steady stream without growing (growing copies it all again); the buffer is
                 // pooled and goes back to the pool as soon as the run's flush has written it.
-                int firstTwo = frame.readableBytes() + outbox.runLast().wire().readableBytes();
+                int firstTwo = message.wire().readableBytes() + outbox.runLast().wire().readableBytes();
                 merged = outbox.channel().alloc().directBuffer(Math.max(MERGED_MIN_BYTES, 4 * firstTwo));
                 outbox.runMerged(merged);
             }
-            merged.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+            append(merged, message);
         } else {
             writeMerged(outbox);
-            outbox.frameContext().write(frame.duplicate(), outbox.silentPromise());
+            outbox.frameContext().write(message.wire().duplicate(), outbox.silentPromise());
         }
+    }
+
+    /** Copies a message's frame to the end of a run's buffer; the shared frame's own indices stay as they are. */
+    private static void append(ByteBuf merged, OutboundMessage message) {
+        ByteBuf frame = message.wire();
+        merged.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
     }
 
     /** Writes the run's merged frames, if any, unflushed; the channel releases the buffer once it is written. */
@@ -247,7 +252,6 @@ public class Delivery implements WriteQueues.Writer {
     private static boolean mergeable(OutboundMessage message) {
         return message.bytes() <= MAX_MERGED_FRAME_BYTES;
     }
-
 
     private void runWritten(GatewaySession session, int messages, long bytes, boolean success) {
         SessionOutbox outbox = session.outbox();

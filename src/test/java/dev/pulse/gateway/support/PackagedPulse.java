@@ -292,8 +292,13 @@ public final class PackagedPulse implements AutoCloseable {
 
     /** CPU seconds the process has used so far, user and system (Linux {@code /proc}). */
     public double cpuSeconds() {
+        return cpuSeconds(process.pid());
+    }
+
+    /** User and system CPU seconds a process has used so far (Linux, from {@code /proc}). */
+    public static double cpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
         } catch (IOException e) {
