@@ -48,7 +48,6 @@ public class Admission {
     private final ConnectionRegistry registry;
     private final ConnectRateGuard connectRate;
     private final GracefulShutdown shutdown;
-    private final TokenLifetime lifetime;
     private final GatewayMetrics metrics;
     private final ServerMessages messages;
     private final Delivery delivery;
@@ -57,13 +56,12 @@ public class Admission {
     private final Clock clock = Clock.systemUTC();
 
     public Admission(TokenVerifier verifier, ConnectionRegistry registry, ConnectRateGuard connectRate,
-            GracefulShutdown shutdown, TokenLifetime lifetime, GatewayMetrics metrics, ServerMessages messages,
+            GracefulShutdown shutdown, GatewayMetrics metrics, ServerMessages messages,
             Delivery delivery, FrameworkSettings settings, PulseConfig config) {
         this.verifier = verifier;
         this.registry = registry;
         this.connectRate = connectRate;
         this.shutdown = shutdown;
-        this.lifetime = lifetime;
         this.metrics = metrics;
         this.messages = messages;
         this.delivery = delivery;
@@ -145,7 +143,6 @@ public class Admission {
             registry.unregister(session);
             return Optional.empty();
         }
-        lifetime.watch(session);
         metrics.connectionOpened(endpoint, principal.tenant());
         // No subject: it identifies a person. The connection id ties the lines of a connection together.
         ConnectionLog.with(session.id(), principal.tenant(), endpoint, () -> LOG.infof(

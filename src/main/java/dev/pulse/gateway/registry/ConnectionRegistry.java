@@ -134,10 +134,9 @@ public class ConnectionRegistry {
         session.markClosed();
         watchers.forget(session);
         tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            for (String room : session.roomSet()) {
+            for (String room : session.leaveAllRooms()) {
                 Watchers.leave(index, room, session);
             }
-            session.roomSet().clear();
             index.sessions.remove(session);
             index.presenceListeners.remove(session);
             return index.isEmpty() ? null : index;

@@ -31,7 +31,7 @@ public class Watchers {
 
     /** Drops everything a closing connection watches (its rooms and its place in the tenant go with it). */
     void forget(GatewaySession session) {
-        for (String device : List.copyOf(session.deviceSet())) {
+        for (String device : session.devices()) {
             unsubscribeDevice(session, device);
         }
         unsubscribeAlerts(session);
@@ -67,7 +67,7 @@ public class Watchers {
             if (!session.isClosed()) {
                 watch[0] = index.devices.computeIfAbsent(deviceId, id -> new DeviceWatch(tenant, id));
                 watch[0].add(session);
-                session.deviceSet().add(deviceId);
+                session.watchDevice(deviceId);
             }
             return index;
         });
@@ -85,7 +85,7 @@ public class Watchers {
                     index.devices.remove(deviceId);
                 }
             }
-            session.deviceSet().remove(deviceId);
+            session.unwatchDevice(deviceId);
             return index.isEmpty() ? null : index;
         });
         return removed[0];
@@ -132,7 +132,7 @@ public class Watchers {
             if (!session.isClosed()) {
                 Set<GatewaySession> members = index.rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet());
                 members.add(session);
-                session.roomSet().add(room);
+                session.joinedRoom(room);
                 memberCount[0] = members.size();
             }
             return index;
@@ -145,7 +145,7 @@ public class Watchers {
         boolean[] left = new boolean[1];
         indexes.tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
             left[0] = leave(index, room, session);
-            session.roomSet().remove(room);
+            session.leftRoom(room);
             return index.isEmpty() ? null : index;
         });
         return left[0];

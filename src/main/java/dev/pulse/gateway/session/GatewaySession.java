@@ -3,29 +3,41 @@ package dev.pulse.gateway.session;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
-import dev.pulse.gateway.session.TokenBucket;
 import dev.pulse.gateway.security.GatewayPrincipal;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocketConnection;
 
-/** One authenticated WebSocket connection and what it watches. Identity is by reference. */
+/**
+ * One authenticated WebSocket connection and what it watches. Identity is by reference.
+ *
+ * <p>There is one per idle connection, so its fields are kept lean: what it watches is in {@link SmallSets} (replaced
+ * on change, read without a lock), and its counters and flags are plain volatile fields updated atomically in place
+ * rather than separate atomic objects.
+ */
 public final class GatewaySession {
+
+    private static final AtomicLongFieldUpdater<GatewaySession> MESSAGES_SENT =
+            AtomicLongFieldUpdater.newUpdater(GatewaySession.class, "messagesSent");
+    private static final AtomicLongFieldUpdater<GatewaySession> MESSAGES_RECEIVED =
+            AtomicLongFieldUpdater.newUpdater(GatewaySession.class, "messagesReceived");
+    private static final AtomicIntegerFieldUpdater<GatewaySession> CLOSING =
+            AtomicIntegerFieldUpdater.newUpdater(GatewaySession.class, "closing");
 
     private final String id;
     private final WebSocketConnection connection;
     private volatile GatewayPrincipal principal;
     private final String endpoint;
     private final Instant connectedAt;
-    private final Set<String> devices = ConcurrentHashMap.newKeySet();
-    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
-    private final Set<String> eventTypes = ConcurrentHashMap.newKeySet();
+    private volatile Set<String> devices = Set.of();
+    private volatile Set<String> rooms = Set.of();
+    private volatile Set<String> eventTypes = Set.of();
     private final TenantCounters counters;
     private volatile boolean alerts;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile int closing;
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile long lastPongNanos = System.nanoTime();
     private volatile TokenBucket rateLimit;
@@ -33,8 +45,8 @@ public final class GatewaySession {
     private double rateViolations;
     private long lastViolationNanos;
     private final SessionOutbox outbox = new SessionOutbox();
-    private final AtomicLong messagesSent = new AtomicLong();
-    private final AtomicLong messagesReceived = new AtomicLong();
+    private volatile long messagesSent;
+    private volatile long messagesReceived;
 
     private static final UserData.TypedKey<GatewaySession> SESSION = new UserData.TypedKey<>("pulse.session");
 
@@ -181,19 +193,19 @@ public final class GatewaySession {
         return eventTypes.contains(eventType);
     }
 
-    /** Devices this connection watches (a read-only view). */
+    /** Devices this connection watches (immutable). */
     public Set<String> devices() {
-        return Set.copyOf(devices);
+        return devices;
     }
 
-    /** Rooms this connection is in (a read-only copy). */
+    /** Rooms this connection is in (immutable). */
     public Set<String> rooms() {
-        return Set.copyOf(rooms);
+        return rooms;
     }
 
-    /** The event-type filter (a read-only copy); empty means every event of the connection's rooms. */
+    /** The event-type filter (immutable); empty means every event of the connection's rooms. */
     public Set<String> eventTypes() {
-        return Set.copyOf(eventTypes);
+        return eventTypes;
     }
 
     /** Whether an event of this type passes the connection's filter. */
@@ -210,14 +222,22 @@ public final class GatewaySession {
         if (eventTypes.size() + added > max) {
             return null;
         }
-        eventTypes.addAll(types);
-        return eventTypes();
+        Set<String> filter = eventTypes;
+        for (String type : types) {
+            filter = SmallSets.with(filter, type);
+        }
+        eventTypes = filter;
+        return filter;
     }
 
     /** Removes types from the filter; returns the filter after the change (empty: every event again). */
     public synchronized Set<String> removeEventTypes(Set<String> types) {
-        eventTypes.removeAll(types);
-        return eventTypes();
+        Set<String> filter = eventTypes;
+        for (String type : types) {
+            filter = SmallSets.without(filter, type);
+        }
+        eventTypes = filter;
+        return filter;
     }
 
     public boolean alerts() {
@@ -225,41 +245,58 @@ public final class GatewaySession {
     }
 
     public long messagesSent() {
-        return messagesSent.get();
+        return messagesSent;
     }
 
     public long messagesReceived() {
-        return messagesReceived.get();
+        return messagesReceived;
     }
 
     public void countSent() {
-        messagesSent.incrementAndGet();
+        MESSAGES_SENT.incrementAndGet(this);
         counters.sent();
     }
 
     public void countReceived() {
-        messagesReceived.incrementAndGet();
+        MESSAGES_RECEIVED.incrementAndGet(this);
         counters.received();
     }
 
-    /** The live set of watched devices: for the registry, which keeps it in step with its indexes. */
-    public Set<String> deviceSet() {
-        return devices;
+    /** Records a device subscription (by the registry, in step with its indexes). */
+    public synchronized void watchDevice(String deviceId) {
+        devices = SmallSets.with(devices, deviceId);
     }
 
-    /** The live set of rooms: for the registry, which keeps it in step with its indexes. */
-    public Set<String> roomSet() {
-        return rooms;
+    /** Records the end of a device subscription (by the registry). */
+    public synchronized void unwatchDevice(String deviceId) {
+        devices = SmallSets.without(devices, deviceId);
+    }
+
+    /** Records joining a room (by the registry, in step with its indexes). */
+    public synchronized void joinedRoom(String room) {
+        rooms = SmallSets.with(rooms, room);
+    }
+
+    /** Records leaving a room (by the registry). */
+    public synchronized void leftRoom(String room) {
+        rooms = SmallSets.without(rooms, room);
+    }
+
+    /** Leaves every room at once (by the registry, on unregistration); returns the rooms it was in. */
+    public synchronized Set<String> leaveAllRooms() {
+        Set<String> left = rooms;
+        rooms = Set.of();
+        return left;
     }
 
     /** True for the one caller that first decides to close this connection: later frames are not answered again. */
     public boolean startClosing() {
-        return closing.compareAndSet(false, true);
+        return CLOSING.compareAndSet(this, 0, 1);
     }
 
     /** Whether Pulse has started closing this connection. */
     public boolean isClosing() {
-        return closing.get();
+        return closing != 0;
     }
 
     /** True once the connection has been unregistered; no subscription may be added after that. */

@@ -4,10 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.buffer.ByteBuf;
@@ -25,11 +23,21 @@ import dev.pulse.gateway.protocol.OutboundMessage;
  * <p>It also keeps the connection's socket channel, and the state of the current write run on the channel's event
  * loop (the message held back to carry the run's completion, the small frames before it merged into one buffer, and
  * what the run wrote); those fields are only touched on that loop.
+ *
+ * <p>One per connection, idle ones included: its counters are volatile fields updated in place, not atomic objects,
+ * and the held-back telemetry map exists only while something is held back.
  */
 public final class SessionOutbox {
 
-    private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicLong pendingBytes = new AtomicLong();
+    private static final AtomicIntegerFieldUpdater<SessionOutbox> PENDING =
+            AtomicIntegerFieldUpdater.newUpdater(SessionOutbox.class, "pending");
+    private static final AtomicLongFieldUpdater<SessionOutbox> PENDING_BYTES =
+            AtomicLongFieldUpdater.newUpdater(SessionOutbox.class, "pendingBytes");
+    private static final AtomicIntegerFieldUpdater<SessionOutbox> OVERFLOWED =
+            AtomicIntegerFieldUpdater.newUpdater(SessionOutbox.class, "overflowed");
+
+    private volatile int pending;
+    private volatile long pendingBytes;
     private volatile Channel channel;
     private ChannelHandlerContext frameContext;
     private ChannelPromise silentPromise;
@@ -38,22 +46,23 @@ public final class SessionOutbox {
     private ByteBuf runMerged;
     private int runMessages;
     private long runBytes;
-    private final Map<String, OutboundMessage> conflated = new LinkedHashMap<>();
-    private final AtomicBoolean overflowed = new AtomicBoolean();
+    /** Guarded by this; null while nothing is held back. */
+    private Map<String, OutboundMessage> conflated;
+    private volatile int overflowed;
 
     /** Writes started and not completed. */
     public int pending() {
-        return pending.get();
+        return pending;
     }
 
     /** Bytes of the writes started and not completed. */
     public long pendingBytes() {
-        return pendingBytes.get();
+        return pendingBytes;
     }
 
     public void writeStarted(int bytes) {
-        pending.incrementAndGet();
-        pendingBytes.addAndGet(bytes);
+        PENDING.incrementAndGet(this);
+        PENDING_BYTES.addAndGet(this, bytes);
     }
 
     public void writeFinished(int bytes) {
@@ -61,8 +70,8 @@ public final class SessionOutbox {
     }
 
     public void writesFinished(int messages, long bytes) {
-        pending.addAndGet(-messages);
-        pendingBytes.addAndGet(-bytes);
+        PENDING.addAndGet(this, -messages);
+        PENDING_BYTES.addAndGet(this, -bytes);
     }
 
     /** The socket channel of the connection, or null before {@link #bind}. */
@@ -148,26 +157,29 @@ public final class SessionOutbox {
 
     /** Keeps only the newest telemetry message of a device until the client catches up. */
     public synchronized void conflate(String key, OutboundMessage message) {
+        if (conflated == null) {
+            conflated = new LinkedHashMap<>();
+        }
         conflated.remove(key);
         conflated.put(key, message);
     }
 
     /** The held-back telemetry, oldest device first, emptied. */
     public synchronized List<OutboundMessage> drainConflated() {
-        if (conflated.isEmpty()) {
+        if (conflated == null) {
             return List.of();
         }
         List<OutboundMessage> messages = new ArrayList<>(conflated.values());
-        conflated.clear();
+        conflated = null;
         return messages;
     }
 
     public synchronized int conflatedCount() {
-        return conflated.size();
+        return conflated == null ? 0 : conflated.size();
     }
 
     /** True for the one caller that first finds the bound crossed: it closes the connection. */
     public boolean markOverflowed() {
-        return overflowed.compareAndSet(false, true);
+        return OVERFLOWED.compareAndSet(this, 0, 1);
     }
 }

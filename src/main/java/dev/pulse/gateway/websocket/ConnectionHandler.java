@@ -13,7 +13,6 @@ import dev.pulse.gateway.delivery.Delivery;
 import dev.pulse.gateway.delivery.ServerClose;
 import dev.pulse.gateway.events.EventPublisher;
 import dev.pulse.gateway.lifecycle.Admission;
-import dev.pulse.gateway.lifecycle.TokenLifetime;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.ClientCommand;
 import dev.pulse.gateway.protocol.ClientMessageParser;
@@ -46,7 +45,6 @@ public class ConnectionHandler {
     private final MessageRate rate;
     private final CommandDispatcher commands;
     private final OpeningConnections opening;
-    private final TokenLifetime lifetime;
     private final EventPublisher events;
     private final ServerMessages messages;
     private final Delivery delivery;
@@ -55,7 +53,7 @@ public class ConnectionHandler {
     private final int maxMessageBytes;
 
     public ConnectionHandler(Admission admission, ConnectionRegistry registry, ClientMessageParser parser,
-            MessageRate rate, CommandDispatcher commands, OpeningConnections opening, TokenLifetime lifetime,
+            MessageRate rate, CommandDispatcher commands, OpeningConnections opening,
             EventPublisher events, ServerMessages messages, Delivery delivery, ServerClose closer,
             GatewayMetrics metrics, FrameworkSettings settings) {
         this.admission = admission;
@@ -64,7 +62,6 @@ public class ConnectionHandler {
         this.rate = rate;
         this.commands = commands;
         this.opening = opening;
-        this.lifetime = lifetime;
         this.events = events;
         this.messages = messages;
         this.delivery = delivery;
@@ -157,7 +154,6 @@ public class ConnectionHandler {
     public void closed(WebSocketConnection connection, CloseReason reason) {
         opening.forget(connection.id());
         registry.session(connection).ifPresent(session -> {
-            lifetime.forget(session);
             Set<String> rooms = session.rooms();
             registry.unregister(session);
             rooms.forEach(room -> events.presence(session, room, EventTypes.MEMBER_LEFT));
