@@ -24,6 +24,7 @@ import dev.pulse.gateway.protocol.ServerMessages;
 import dev.pulse.gateway.registry.ConnectionRegistry;
 import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
+import dev.pulse.gateway.websocket.OpeningConnections.EarlyFrame;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -33,6 +34,14 @@ import io.vertx.core.http.HttpClosedException;
  * What every Pulse endpoint does with a connection: admits it ({@link Admission}), turns its frames into commands
  * (under {@link MessageRate}) for the {@link CommandDispatcher}, and cleans up when it ends. Endpoints only say which
  * path they serve.
+ *
+ * <p>The endpoints use websockets-next's {@code CONCURRENT} inbound processing. Every callback but {@code @OnOpen} is
+ * non-blocking and returns nothing, so it runs to completion on the connection's event loop, in arrival order, without
+ * help. The {@code SERIAL} mode's per-connection queue added nothing to that but about 2 KB to every idle connection
+ * (a heap dump of 5,000 connections, src/docs/benchmarks.md). What the mode would have ordered around the blocking
+ * {@code @OnOpen} is handled here: frames that arrive while the token is verified wait in {@link OpeningConnections}
+ * and are replayed in order, and a connection that closes meanwhile is unregistered by {@link Admission} (or by
+ * {@link #closed}, whichever comes second).
  */
 @ApplicationScoped
 public class ConnectionHandler {
@@ -92,27 +101,40 @@ public class ConnectionHandler {
         }
         GatewaySession session = admitted.get();
         initialRoom.ifPresent(room -> commands.join(session, room));
-        if (!opening.settle(connection.id(), frame -> handle(session, frame))) {
+        if (!opening.settle(connection.id(), frame -> {
+            if (frame.binary()) {
+                handleBinary(session);
+            } else {
+                handle(session, frame.text());
+            }
+        })) {
             closeForEarlyFlood(connection);
         }
     }
 
     /** Handles one text frame. Non-blocking; a bad frame gets an error message and the connection stays open. */
     public void text(WebSocketConnection connection, String frame) {
+        sessionForFrame(connection, new EarlyFrame(frame)).ifPresent(session -> handle(session, frame));
+    }
+
+    /**
+     * The session a frame is handled for now, or empty when the frame is held until the connection is registered (or
+     * the connection is gone, or closing for sending too many frames early).
+     */
+    private Optional<GatewaySession> sessionForFrame(WebSocketConnection connection, EarlyFrame frame) {
         Optional<GatewaySession> found = registry.session(connection);
-        if (found.isEmpty() || opening.isOpening(connection.id())) {
-            switch (opening.offer(connection.id(), frame)) {
-                case HELD:
-                    return;
-                case OVERFLOW:
-                    closeForEarlyFlood(connection);
-                    return;
-                case HANDLE_NOW:
-                    found = registry.session(connection);
-                    break;
-            }
+        if (found.isPresent() && !opening.isOpening(connection.id())) {
+            return found;
         }
-        found.ifPresent(session -> handle(session, frame));
+        switch (opening.offer(connection.id(), frame, () -> registry.session(connection).isPresent())) {
+            case HELD:
+                return Optional.empty();
+            case OVERFLOW:
+                closeForEarlyFlood(connection);
+                return Optional.empty();
+            default:
+                return registry.session(connection);
+        }
     }
 
     private void handle(GatewaySession session, String frame) {
@@ -135,14 +157,16 @@ public class ConnectionHandler {
 
     /** Answers a binary frame: the protocol is text only. Binary frames count against the message rate too. */
     public void binary(WebSocketConnection connection) {
-        registry.session(connection).ifPresent(session -> {
-            if (!rate.admit(session, System.nanoTime(), 0)) {
-                return;
-            }
-            metrics.messageReceived("binary", session.tenant());
-            delivery.send(session, messages.error(ErrorCode.BINARY_NOT_SUPPORTED,
-                    "Binary frames are not supported; send JSON text frames"));
-        });
+        sessionForFrame(connection, EarlyFrame.BINARY).ifPresent(this::handleBinary);
+    }
+
+    private void handleBinary(GatewaySession session) {
+        if (!rate.admit(session, System.nanoTime(), 0)) {
+            return;
+        }
+        metrics.messageReceived("binary", session.tenant());
+        delivery.send(session, messages.error(ErrorCode.BINARY_NOT_SUPPORTED,
+                "Binary frames are not supported; send JSON text frames"));
     }
 
     /** Records a pong: the connection is alive (the keepalive sweep closes those that stop answering). */

@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import dev.pulse.gateway.observability.Endpoint;
 import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.InboundProcessingMode;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -16,7 +17,8 @@ import io.smallrye.common.annotation.NonBlocking;
 import io.vertx.core.buffer.Buffer;
 
 /** The telemetry and alerts endpoint, {@code /api/v2/ws}. */
-@WebSocket(path = "/api/v2/ws")
+// CONCURRENT: the callbacks below order themselves (ConnectionHandler says how).
+@WebSocket(path = "/api/v2/ws", inboundProcessingMode = InboundProcessingMode.CONCURRENT)
 public class GatewayEndpoint {
 
     static final String NAME = Endpoint.API_V2.label();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,10 +14,11 @@ import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.lifecycle.Admission;
 
 /**
- * Holds the frames a client sends while its token is still being verified. websockets-next runs {@code @OnOpen}
- * outside the per-connection ordering of message callbacks, so a client that subscribes right after connecting can
- * have its frame handled before the connection is registered. Those frames wait here and are replayed, in order, once
- * the connection is registered; nothing a client sends is dropped for arriving early.
+ * Holds the frames a client sends while its token is still being verified. {@code @OnOpen} runs on a worker thread
+ * while the connection's frames arrive on its event loop (the endpoints' inbound processing is {@code CONCURRENT}), so
+ * a client that subscribes right after connecting can have its frame handled before the connection is registered.
+ * Those frames, text or binary, wait here and are replayed, in order, once the connection is registered; nothing a
+ * client sends is dropped for arriving early.
  */
 @ApplicationScoped
 public class OpeningConnections {
@@ -48,8 +50,22 @@ public class OpeningConnections {
         return maxEarlyFrames;
     }
 
+    /** A frame held while its connection opens: a text frame, or a binary one (whose content is never read). */
+    record EarlyFrame(String text) {
+
+        static final EarlyFrame BINARY = new EarlyFrame(null);
+
+        boolean binary() {
+            return text == null;
+        }
+
+        int chars() {
+            return text == null ? 0 : text.length();
+        }
+    }
+
     private static final class Pending {
-        final List<String> frames = new ArrayList<>();
+        final List<EarlyFrame> frames = new ArrayList<>();
         long chars;
         boolean settled;
         boolean overflowed;
@@ -75,19 +91,31 @@ public class OpeningConnections {
     /**
      * Offers a frame of a connection that has no session yet or is still replaying. Creates the opening state when the
      * frame beat {@code @OnOpen} itself.
+     *
+     * @param registered whether the connection has its session now: a frame whose caller looked for the session just
+     *        before the connection registered and settled finds no opening state left; the state it would create
+     *        would never be replayed, so the frame is handled now instead (after everything the replay handled)
      */
-    Offer offer(String connectionId, String frame) {
-        Pending pending = opening.computeIfAbsent(connectionId, id -> new Pending());
+    Offer offer(String connectionId, EarlyFrame frame, BooleanSupplier registered) {
+        boolean[] created = new boolean[1];
+        Pending pending = opening.computeIfAbsent(connectionId, id -> {
+            created[0] = true;
+            return new Pending();
+        });
+        if (created[0] && registered.getAsBoolean()) {
+            opening.remove(connectionId, pending);
+            return Offer.HANDLE_NOW;
+        }
         synchronized (pending) {
             if (pending.settled) {
                 return Offer.HANDLE_NOW;
             }
-            if (pending.frames.size() >= maxEarlyFrames || pending.chars + frame.length() > MAX_EARLY_CHARS) {
+            if (pending.frames.size() >= maxEarlyFrames || pending.chars + frame.chars() > MAX_EARLY_CHARS) {
                 pending.overflowed = true;
                 return Offer.OVERFLOW;
             }
             pending.frames.add(frame);
-            pending.chars += frame.length();
+            pending.chars += frame.chars();
             return Offer.HELD;
         }
     }
@@ -101,13 +129,13 @@ public class OpeningConnections {
      * Replays the held frames in order, then settles the connection so later frames are handled directly. Frames that
      * arrive during the replay are replayed too. Returns false when the client overflowed the early-frame bound.
      */
-    boolean settle(String connectionId, Consumer<String> handler) {
+    boolean settle(String connectionId, Consumer<EarlyFrame> handler) {
         Pending pending = opening.get(connectionId);
         if (pending == null) {
             return true;
         }
         while (true) {
-            List<String> batch;
+            List<EarlyFrame> batch;
             synchronized (pending) {
                 if (pending.overflowed) {
                     pending.settled = true;

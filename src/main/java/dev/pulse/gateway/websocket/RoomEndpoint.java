@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import dev.pulse.gateway.observability.Endpoint;
 import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.InboundProcessingMode;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -20,7 +21,8 @@ import io.vertx.core.buffer.Buffer;
  * A room's endpoint, {@code /ws/rooms/{room}} (the per-item endpoint pattern): the connection joins the room of its
  * tenant as soon as it is authenticated, then speaks the same protocol as every other endpoint.
  */
-@WebSocket(path = "/ws/rooms/{room}")
+// CONCURRENT: the callbacks below order themselves (ConnectionHandler says how).
+@WebSocket(path = "/ws/rooms/{room}", inboundProcessingMode = InboundProcessingMode.CONCURRENT)
 public class RoomEndpoint {
 
     static final String NAME = Endpoint.ROOMS.label();

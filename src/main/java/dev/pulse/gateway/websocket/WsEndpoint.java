@@ -5,6 +5,7 @@ import java.util.Optional;
 import dev.pulse.gateway.observability.Endpoint;
 import dev.pulse.gateway.security.HandshakeTokens;
 import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.InboundProcessingMode;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -20,7 +21,8 @@ import io.vertx.core.buffer.Buffer;
  * The same protocol at {@code /ws}, where clients of the event-system design connect. A valid {@code client_id}
  * query parameter that no open connection uses becomes the connection id.
  */
-@WebSocket(path = "/ws")
+// CONCURRENT: the callbacks below order themselves (ConnectionHandler says how).
+@WebSocket(path = "/ws", inboundProcessingMode = InboundProcessingMode.CONCURRENT)
 public class WsEndpoint {
 
     static final String NAME = Endpoint.WS.label();
