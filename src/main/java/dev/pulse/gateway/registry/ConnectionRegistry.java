@@ -30,17 +30,15 @@ public class ConnectionRegistry {
     private final Map<String, GatewaySession> sessions;
     private final Map<String, TenantIndex> tenants;
     private final Map<String, TenantCounters> counters;
-    private final Watchers watchers;
     private final Map<String, AtomicInteger> openByEndpoint = new ConcurrentHashMap<>();
     /** Open connections per tenant and subject, for pulse.limits.connections-per-subject. */
     private final Map<String, AtomicInteger> openBySubject = new ConcurrentHashMap<>();
     private final Clock clock;
 
-    public ConnectionRegistry(TenantIndexes indexes, Watchers watchers) {
+    public ConnectionRegistry(TenantIndexes indexes) {
         this.sessions = indexes.sessions;
         this.tenants = indexes.tenants;
         this.counters = indexes.counters;
-        this.watchers = watchers;
         this.clock = Clock.systemUTC();
     }
 
@@ -128,12 +126,11 @@ public class ConnectionRegistry {
 
     /** Removes a connection and everything it holds. Safe to call more than once. */
     public void unregister(GatewaySession session) {
-        if (session.isClosed()) {
+        if (!session.markClosed()) {
             return;
         }
-        session.markClosed();
-        watchers.forget(session);
         tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
+            Watchers.forget(index, session);
             for (String room : session.leaveAllRooms()) {
                 Watchers.leave(index, room, session);
             }

@@ -29,12 +29,28 @@ public class Watchers {
         this.indexes = indexes;
     }
 
-    /** Drops everything a closing connection watches (its rooms and its place in the tenant go with it). */
-    void forget(GatewaySession session) {
-        for (String device : session.devices()) {
-            unsubscribeDevice(session, device);
+    /**
+     * Drops the device watches and the alert subscription of a connection marked closed, inside its tenant's
+     * {@code compute} (the caller's): a subscribe that got in before the mark is seen here, one after it adds nothing.
+     */
+    static void forget(TenantIndex index, GatewaySession session) {
+        for (String deviceId : session.unwatchAllDevices()) {
+            DeviceWatch watch = index.devices.get(deviceId);
+            if (watch != null) {
+                watch.remove(session);
+                if (watch.isEmpty()) {
+                    index.devices.remove(deviceId);
+                }
+            }
         }
-        unsubscribeAlerts(session);
+        AlertFeed feed = index.alerts;
+        if (feed != null) {
+            feed.remove(session);
+            if (feed.isEmpty()) {
+                index.alerts = null;
+            }
+        }
+        session.alerts(false);
     }
 
     /** Connections with at least one device subscription (a snapshot; scans the tenants' watches). */

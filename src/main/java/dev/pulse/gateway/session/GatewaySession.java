@@ -25,6 +25,8 @@ public final class GatewaySession {
             AtomicLongFieldUpdater.newUpdater(GatewaySession.class, "messagesReceived");
     private static final AtomicIntegerFieldUpdater<GatewaySession> CLOSING =
             AtomicIntegerFieldUpdater.newUpdater(GatewaySession.class, "closing");
+    private static final AtomicIntegerFieldUpdater<GatewaySession> CLOSED =
+            AtomicIntegerFieldUpdater.newUpdater(GatewaySession.class, "closed");
 
     private final String id;
     private final WebSocketConnection connection;
@@ -36,7 +38,7 @@ public final class GatewaySession {
     private volatile Set<String> eventTypes = Set.of();
     private final TenantCounters counters;
     private volatile boolean alerts;
-    private volatile boolean closed;
+    private volatile int closed;
     private volatile int closing;
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile long lastPongNanos = System.nanoTime();
@@ -193,19 +195,19 @@ public final class GatewaySession {
         return eventTypes.contains(eventType);
     }
 
-    /** Devices this connection watches (immutable). */
+    /** Devices this connection watches (a read-only snapshot). */
     public Set<String> devices() {
-        return devices;
+        return SmallSets.snapshot(devices);
     }
 
-    /** Rooms this connection is in (immutable). */
+    /** Rooms this connection is in (a read-only snapshot). */
     public Set<String> rooms() {
-        return rooms;
+        return SmallSets.snapshot(rooms);
     }
 
-    /** The event-type filter (immutable); empty means every event of the connection's rooms. */
+    /** The event-type filter (a read-only snapshot); empty means every event of the connection's rooms. */
     public Set<String> eventTypes() {
-        return eventTypes;
+        return SmallSets.snapshot(eventTypes);
     }
 
     /** Whether an event of this type passes the connection's filter. */
@@ -227,7 +229,7 @@ public final class GatewaySession {
             filter = SmallSets.with(filter, type);
         }
         eventTypes = filter;
-        return filter;
+        return eventTypes();
     }
 
     /** Removes types from the filter; returns the filter after the change (empty: every event again). */
@@ -237,7 +239,7 @@ public final class GatewaySession {
             filter = SmallSets.without(filter, type);
         }
         eventTypes = filter;
-        return filter;
+        return eventTypes();
     }
 
     public boolean alerts() {
@@ -272,6 +274,13 @@ public final class GatewaySession {
         devices = SmallSets.without(devices, deviceId);
     }
 
+    /** Drops every device subscription at once (by the registry, on unregistration); returns the devices. */
+    public synchronized Set<String> unwatchAllDevices() {
+        Set<String> watched = devices;
+        devices = Set.of();
+        return watched;
+    }
+
     /** Records joining a room (by the registry, in step with its indexes). */
     public synchronized void joinedRoom(String room) {
         rooms = SmallSets.with(rooms, room);
@@ -301,11 +310,12 @@ public final class GatewaySession {
 
     /** True once the connection has been unregistered; no subscription may be added after that. */
     public boolean isClosed() {
-        return closed;
+        return closed != 0;
     }
 
-    public void markClosed() {
-        closed = true;
+    /** Marks the session closed; true for the one caller that did it (who then unregisters it). */
+    public boolean markClosed() {
+        return CLOSED.compareAndSet(this, 0, 1);
     }
 
     public void alerts(boolean subscribed) {

@@ -1,23 +1,39 @@
 package dev.pulse.gateway.session;
 
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Immutable sets of strings, replaced whole on each change: what one connection watches (a few devices, a room or
- * two, a short event filter). An empty one is a shared constant and a one-element set is 24 bytes, where a concurrent
- * set costs about 90 bytes empty and 200 with one element; across tens of thousands of idle connections that
- * difference is a large share of their heap (src/docs/benchmarks.md). Readers need no lock; a change copies the set,
- * which the per-connection limits keep small (at most {@code pulse.limits.devices-per-connection}).
+ * Sets of strings for what one connection watches (its devices, rooms and event filter), kept cheap for the common
+ * case of a few elements: up to {@value #SMALL} they are immutable sets replaced whole on each change (the empty one
+ * shared, a one-element set 24 bytes, where a concurrent set costs about 90 bytes empty and 200 with one element; across
+ * tens of thousands of idle connections that difference is a large share of their heap). Past that a set becomes a
+ * concurrent set changed in place, so a connection subscribing to a thousand devices does not copy its set a thousand
+ * times. Changes are made by one thread at a time (the session's lock); readers need no lock, and get a
+ * {@linkplain #snapshot snapshot} when they keep the set.
  */
 final class SmallSets {
+
+    /** The most elements a set holds as an immutable copy. */
+    static final int SMALL = 8;
 
     private SmallSets() {
     }
 
-    /** {@code set} with {@code element} added (the same instance when it is there already). */
+    /** {@code set} with {@code element} added: the same set when it holds it already or is a large one. */
     static Set<String> with(Set<String> set, String element) {
         if (set.contains(element)) {
             return set;
+        }
+        if (isLarge(set)) {
+            set.add(element);
+            return set;
+        }
+        if (set.size() >= SMALL) {
+            Set<String> large = ConcurrentHashMap.newKeySet(SMALL * 2);
+            large.addAll(set);
+            large.add(element);
+            return large;
         }
         if (set.isEmpty()) {
             return Set.of(element);
@@ -27,9 +43,13 @@ final class SmallSets {
         return Set.of(elements);
     }
 
-    /** {@code set} without {@code element} (the same instance when it was not there). */
+    /** {@code set} without {@code element}: the same set when it did not hold it or is a large one. */
     static Set<String> without(Set<String> set, String element) {
         if (!set.contains(element)) {
+            return set;
+        }
+        if (isLarge(set)) {
+            set.remove(element);
             return set;
         }
         if (set.size() == 1) {
@@ -43,5 +63,14 @@ final class SmallSets {
             }
         }
         return Set.of(rest);
+    }
+
+    /** A set that stays as it is: the set itself while immutable, a copy of a large one. */
+    static Set<String> snapshot(Set<String> set) {
+        return isLarge(set) ? Set.copyOf(set) : set;
+    }
+
+    private static boolean isLarge(Set<String> set) {
+        return set instanceof ConcurrentHashMap.KeySetView;
     }
 }

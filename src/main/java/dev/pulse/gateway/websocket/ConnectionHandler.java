@@ -39,9 +39,9 @@ import io.vertx.core.http.HttpClosedException;
  * non-blocking and returns nothing, so it runs to completion on the connection's event loop, in arrival order, without
  * help. The {@code SERIAL} mode's per-connection queue added nothing to that but about 2 KB to every idle connection
  * (a heap dump of 5,000 connections, src/docs/benchmarks.md). What the mode would have ordered around the blocking
- * {@code @OnOpen} is handled here: frames that arrive while the token is verified wait in {@link OpeningConnections}
- * and are replayed in order, and a connection that closes meanwhile is unregistered by {@link Admission} (or by
- * {@link #closed}, whichever comes second).
+ * {@code @OnOpen} is handled here: frames that arrive while it runs (the token check, the initial room) wait in
+ * {@link OpeningConnections} and are replayed in order, and the clean-up of a connection that closes meanwhile waits
+ * for the opening to end ({@link OpeningConnections#deferClose}), so the two never overlap.
  */
 @ApplicationScoped
 public class ConnectionHandler {
@@ -114,18 +114,19 @@ public class ConnectionHandler {
 
     /** Handles one text frame. Non-blocking; a bad frame gets an error message and the connection stays open. */
     public void text(WebSocketConnection connection, String frame) {
-        sessionForFrame(connection, new EarlyFrame(frame)).ifPresent(session -> handle(session, frame));
+        Optional<GatewaySession> found = registry.session(connection);
+        if (found.isEmpty() || opening.isOpening(connection.id())) {
+            found = openingSession(connection, new EarlyFrame(frame));
+        }
+        found.ifPresent(session -> handle(session, frame));
     }
 
     /**
-     * The session a frame is handled for now, or empty when the frame is held until the connection is registered (or
-     * the connection is gone, or closing for sending too many frames early).
+     * For a frame of a connection that has no session yet or is still replaying: the session to handle it for now, or
+     * empty when the frame is held until the connection is registered (or the connection is gone, or closing for
+     * sending too many frames early).
      */
-    private Optional<GatewaySession> sessionForFrame(WebSocketConnection connection, EarlyFrame frame) {
-        Optional<GatewaySession> found = registry.session(connection);
-        if (found.isPresent() && !opening.isOpening(connection.id())) {
-            return found;
-        }
+    private Optional<GatewaySession> openingSession(WebSocketConnection connection, EarlyFrame frame) {
         switch (opening.offer(connection.id(), frame, () -> registry.session(connection).isPresent())) {
             case HELD:
                 return Optional.empty();
@@ -157,7 +158,11 @@ public class ConnectionHandler {
 
     /** Answers a binary frame: the protocol is text only. Binary frames count against the message rate too. */
     public void binary(WebSocketConnection connection) {
-        sessionForFrame(connection, EarlyFrame.BINARY).ifPresent(this::handleBinary);
+        Optional<GatewaySession> found = registry.session(connection);
+        if (found.isEmpty() || opening.isOpening(connection.id())) {
+            found = openingSession(connection, EarlyFrame.BINARY);
+        }
+        found.ifPresent(this::handleBinary);
     }
 
     private void handleBinary(GatewaySession session) {
@@ -174,8 +179,17 @@ public class ConnectionHandler {
         registry.session(connection).ifPresent(session -> session.ponged(System.nanoTime()));
     }
 
-    /** Removes everything the connection held, whatever ended it, and tells the rooms' presence listeners. */
+    /**
+     * Removes everything the connection held, whatever ended it, and tells the rooms' presence listeners. For a
+     * connection whose {@code @OnOpen} still runs, that waits until the opening is over (see the class comment).
+     */
     public void closed(WebSocketConnection connection, CloseReason reason) {
+        if (!opening.deferClose(connection.id(), () -> cleanUp(connection, reason))) {
+            cleanUp(connection, reason);
+        }
+    }
+
+    private void cleanUp(WebSocketConnection connection, CloseReason reason) {
         opening.forget(connection.id());
         registry.session(connection).ifPresent(session -> {
             Set<String> rooms = session.rooms();

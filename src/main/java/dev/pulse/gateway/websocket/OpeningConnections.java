@@ -69,6 +69,8 @@ public class OpeningConnections {
         long chars;
         boolean settled;
         boolean overflowed;
+        /** The clean-up of a connection that closed before it settled, run once it has. */
+        Runnable deferredClose;
     }
 
     /** What happened to a frame offered while the connection may still be opening. */
@@ -136,28 +138,70 @@ public class OpeningConnections {
         }
         while (true) {
             List<EarlyFrame> batch;
+            Runnable deferredClose;
+            boolean overflowed;
             synchronized (pending) {
-                if (pending.overflowed) {
+                overflowed = pending.overflowed;
+                if (overflowed || pending.frames.isEmpty()) {
                     pending.settled = true;
                     pending.frames.clear();
-                    return false;
+                    if (!overflowed) {
+                        opening.remove(connectionId, pending);
+                    }
+                    deferredClose = pending.deferredClose;
+                    pending.deferredClose = null;
+                    batch = null;
+                } else {
+                    deferredClose = null;
+                    batch = new ArrayList<>(pending.frames);
+                    pending.frames.clear();
+                    pending.chars = 0;
                 }
-                if (pending.frames.isEmpty()) {
-                    pending.settled = true;
-                    opening.remove(connectionId, pending);
-                    return true;
+            }
+            if (batch == null) {
+                if (deferredClose != null) {
+                    deferredClose.run();
                 }
-                batch = new ArrayList<>(pending.frames);
-                pending.frames.clear();
-                pending.chars = 0;
+                return !overflowed;
             }
             batch.forEach(handler);
         }
     }
 
-    /** Forgets a connection that ended or was rejected. */
+    /**
+     * Defers the clean-up of a connection that closed while its {@code @OnOpen} still runs (verifying the token,
+     * replaying its early frames, joining its initial room): it runs when the connection settles or is forgotten, so
+     * it never overlaps the opening. Returns false, and defers nothing, when the connection is not opening.
+     */
+    boolean deferClose(String connectionId, Runnable cleanUp) {
+        Pending pending = opening.get(connectionId);
+        if (pending == null) {
+            return false;
+        }
+        synchronized (pending) {
+            if (pending.settled) {
+                return false;
+            }
+            pending.deferredClose = cleanUp;
+            return true;
+        }
+    }
+
+    /** Forgets a connection that ended or was rejected, running its deferred clean-up if it closed meanwhile. */
     void forget(String connectionId) {
-        opening.remove(connectionId);
+        Pending pending = opening.remove(connectionId);
+        if (pending == null) {
+            return;
+        }
+        Runnable deferredClose;
+        synchronized (pending) {
+            pending.settled = true;
+            deferredClose = pending.deferredClose;
+            pending.deferredClose = null;
+        }
+        if (deferredClose != null) {
+            deferredClose.run();
+        }
     }
 
     /** Connections whose opening state is held; zero when nothing leaks. */

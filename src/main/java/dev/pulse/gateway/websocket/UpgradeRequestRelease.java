@@ -20,7 +20,8 @@ import io.vertx.ext.web.RoutingContext;
  * taken off upgrade requests before the endpoint sees them, and websockets-next keeps nothing of the request.
  *
  * <p>A WebSocket endpoint secured with Quarkus' own annotations ({@code @RolesAllowed}, {@code @Authenticated}) would
- * need that identity; none is.
+ * need that identity; none is. With {@code quarkus.http.auth.proactive=true} the identity would be resolved before
+ * this filter and kept the same way, so Pulse leaves proactive authentication off.
  */
 @ApplicationScoped
 public class UpgradeRequestRelease {

@@ -24,7 +24,7 @@ class RegistryIndexesTest {
 
     private final TenantIndexes indexes = new TenantIndexes();
     private final Watchers watchers = new Watchers(indexes);
-    private final ConnectionRegistry registry = new ConnectionRegistry(indexes, watchers);
+    private final ConnectionRegistry registry = new ConnectionRegistry(indexes);
     private final RegistryStatistics statistics = new RegistryStatistics(indexes);
 
     @Test

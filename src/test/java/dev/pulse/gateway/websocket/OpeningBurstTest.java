@@ -21,7 +21,9 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Clients that subscribe the moment their socket opens, many at once: each frame races the token check and the
- * registration of its connection, on another thread. Every one of them is answered; none is held back forever.
+ * registration of its connection, which run on a worker thread. Every one of them is answered. (The narrowest of those
+ * races, a frame offered just after its connection's replay ended, is pinned down deterministically in
+ * {@link OpeningConnectionsTest}; here it is one of many interleavings a burst produces.)
  */
 @QuarkusTest
 class OpeningBurstTest extends QuietRegistryTest {

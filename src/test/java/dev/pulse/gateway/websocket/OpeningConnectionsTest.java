@@ -49,6 +49,32 @@ class OpeningConnectionsTest {
     }
 
     @Test
+    void aCloseDuringTheOpeningIsCleanedUpAfterTheReplayNeverDuringIt() {
+        List<String> events = new ArrayList<>();
+        opening.begin("c5");
+        assertThat(opening.offer("c5", new EarlyFrame("subscribe"), NOT_REGISTERED))
+                .isEqualTo(OpeningConnections.Offer.HELD);
+        assertThat(opening.deferClose("c5", () -> events.add("clean-up"))).isTrue();
+        assertThat(events).isEmpty();
+        assertThat(opening.settle("c5", frame -> events.add(frame.text()))).isTrue();
+        assertThat(events).containsExactly("subscribe", "clean-up");
+        assertThat(opening.size()).isZero();
+        // Once settled, a close is cleaned up at once by its caller.
+        assertThat(opening.deferClose("c5", () -> events.add("again"))).isFalse();
+    }
+
+    @Test
+    void aCloseDuringAnOpeningThatFailsIsCleanedUpWhenTheConnectionIsForgotten() {
+        List<String> events = new ArrayList<>();
+        opening.begin("c6");
+        assertThat(opening.deferClose("c6", () -> events.add("clean-up"))).isTrue();
+        opening.forget("c6");
+        assertThat(events).containsExactly("clean-up");
+        assertThat(opening.deferClose("c7", () -> events.add("never opening"))).isFalse();
+        assertThat(events).containsExactly("clean-up");
+    }
+
+    @Test
     void tooManyEarlyFramesOverflow() {
         opening.begin("c2");
         for (int i = 0; i < opening.maxEarlyFrames(); i++) {
