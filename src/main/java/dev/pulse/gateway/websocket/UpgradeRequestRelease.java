@@ -14,10 +14,11 @@ import io.vertx.ext.web.RoutingContext;
  * <p>Quarkus' HTTP security puts a deferred security identity on every request's routing context. When websockets-next
  * finds one on an upgrade, it keeps the routing context for the connection's whole life (to resolve that identity
  * later), and with it the request, its response, its headers, the {@code ?token=} query in several strings and the
- * identity's context-propagation snapshots: about 6 KB per idle connection, a third of its heap (measured with a heap
- * dump of 5,000 connections, src/docs/benchmarks.md). Pulse authenticates WebSocket clients itself, from the token
+ * identity's context-propagation snapshots: 3.3 KB per idle connection, a fifth of its heap then (heap dumps of
+ * 5,000 connections, src/docs/benchmarks.md). Pulse authenticates WebSocket clients itself, from the token
  * the handshake carries ({@code Admission}); no endpoint asks Quarkus for an identity. So the deferred identity is
- * taken off upgrade requests before the endpoint sees them, and websockets-next keeps nothing of the request.
+ * taken off upgrade requests before the endpoint sees them, and the request goes once the connection is open
+ * (Vert.x's WebSocket still keeps its URI and headers).
  *
  * <p>A WebSocket endpoint secured with Quarkus' own annotations ({@code @RolesAllowed}, {@code @Authenticated}) would
  * need that identity; none is. With {@code quarkus.http.auth.proactive=true} the identity would be resolved before
