@@ -65,7 +65,7 @@ public class TokenLifetime {
         Instant now = clock.instant();
         for (GatewaySession session : registry.allSessions()) {
             Instant expiresAt = session.principal().expiresAt();
-            if (expiresAt != null && !now.isBefore(expiresAt) && !session.isClosed() && session.startClosing()) {
+            if (expiresAt != null && !now.isBefore(expiresAt) && !session.isClosed()) {
                 close(session, CloseCodes.TOKEN_EXPIRED, "token expired");
             }
         }
@@ -100,7 +100,11 @@ public class TokenLifetime {
         });
     }
 
+    /** Closes the connection, once: one that Pulse is closing already (for this or another reason) is left to it. */
     private void close(GatewaySession session, io.quarkus.websockets.next.CloseReason reason, String why) {
+        if (!session.startClosing()) {
+            return;
+        }
         ConnectionLog.with(session, () -> LOG.infof("Connection %s closed: %s", session.id(), why));
         closer.close(session.connection(), reason);
     }
