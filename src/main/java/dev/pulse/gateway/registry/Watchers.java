@@ -35,22 +35,36 @@ public class Watchers {
      */
     static void forget(TenantIndex index, GatewaySession session) {
         for (String deviceId : session.unwatchAllDevices()) {
-            DeviceWatch watch = index.devices.get(deviceId);
-            if (watch != null) {
-                watch.remove(session);
-                if (watch.isEmpty()) {
-                    index.devices.remove(deviceId);
-                }
-            }
+            removeDeviceWatch(index, deviceId, session);
         }
+        removeAlertSubscription(index, session);
+    }
+
+    /** Takes the session off a device's watch, and the watch off the index when it was the last; in a compute. */
+    private static boolean removeDeviceWatch(TenantIndex index, String deviceId, GatewaySession session) {
+        DeviceWatch watch = index.devices.get(deviceId);
+        if (watch == null) {
+            return false;
+        }
+        boolean removed = watch.remove(session);
+        if (watch.isEmpty()) {
+            index.devices.remove(deviceId);
+        }
+        return removed;
+    }
+
+    /** Takes the session off the tenant's alert feed, and the feed off the index when it was the last; in a compute. */
+    private static boolean removeAlertSubscription(TenantIndex index, GatewaySession session) {
         AlertFeed feed = index.alerts;
+        boolean removed = false;
         if (feed != null) {
-            feed.remove(session);
+            removed = feed.remove(session);
             if (feed.isEmpty()) {
                 index.alerts = null;
             }
         }
         session.alerts(false);
+        return removed;
     }
 
     /** Connections with at least one device subscription (a snapshot; scans the tenants' watches). */
@@ -94,13 +108,7 @@ public class Watchers {
     public boolean unsubscribeDevice(GatewaySession session, String deviceId) {
         boolean[] removed = new boolean[1];
         indexes.tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            DeviceWatch watch = index.devices.get(deviceId);
-            if (watch != null) {
-                removed[0] = watch.remove(session);
-                if (watch.isEmpty()) {
-                    index.devices.remove(deviceId);
-                }
-            }
+            removed[0] = removeDeviceWatch(index, deviceId, session);
             session.unwatchDevice(deviceId);
             return index.isEmpty() ? null : index;
         });
@@ -128,14 +136,7 @@ public class Watchers {
     public boolean unsubscribeAlerts(GatewaySession session) {
         boolean[] removed = new boolean[1];
         indexes.tenants.computeIfPresent(session.tenant(), (tenant, index) -> {
-            AlertFeed feed = index.alerts;
-            if (feed != null) {
-                removed[0] = feed.remove(session);
-                if (feed.isEmpty()) {
-                    index.alerts = null;
-                }
-            }
-            session.alerts(false);
+            removed[0] = removeAlertSubscription(index, session);
             return index.isEmpty() ? null : index;
         });
         return removed[0];

@@ -71,6 +71,15 @@ public class OpeningConnections {
         boolean overflowed;
         /** The clean-up of a connection that closed before it settled, run once it has. */
         Runnable deferredClose;
+
+        /** Settles the connection (caller holds the lock); returns its deferred clean-up, if any, to run unlocked. */
+        Runnable settleLocked() {
+            settled = true;
+            frames.clear();
+            Runnable cleanUp = deferredClose;
+            deferredClose = null;
+            return cleanUp;
+        }
     }
 
     /** What happened to a frame offered while the connection may still be opening. */
@@ -136,36 +145,29 @@ public class OpeningConnections {
         if (pending == null) {
             return true;
         }
+        Runnable deferredClose;
+        boolean overflowed;
         while (true) {
             List<EarlyFrame> batch;
-            Runnable deferredClose;
-            boolean overflowed;
             synchronized (pending) {
                 overflowed = pending.overflowed;
                 if (overflowed || pending.frames.isEmpty()) {
-                    pending.settled = true;
-                    pending.frames.clear();
+                    // Settled under the same lock that found nothing left, so no frame slips in between.
+                    deferredClose = pending.settleLocked();
                     if (!overflowed) {
+                        // An overflowed one stays until the connection's close forgets it.
                         opening.remove(connectionId, pending);
                     }
-                    deferredClose = pending.deferredClose;
-                    pending.deferredClose = null;
-                    batch = null;
-                } else {
-                    deferredClose = null;
-                    batch = new ArrayList<>(pending.frames);
-                    pending.frames.clear();
-                    pending.chars = 0;
+                    break;
                 }
-            }
-            if (batch == null) {
-                if (deferredClose != null) {
-                    deferredClose.run();
-                }
-                return !overflowed;
+                batch = new ArrayList<>(pending.frames);
+                pending.frames.clear();
+                pending.chars = 0;
             }
             batch.forEach(handler);
         }
+        runIfAny(deferredClose);
+        return !overflowed;
     }
 
     /**
@@ -195,12 +197,14 @@ public class OpeningConnections {
         }
         Runnable deferredClose;
         synchronized (pending) {
-            pending.settled = true;
-            deferredClose = pending.deferredClose;
-            pending.deferredClose = null;
+            deferredClose = pending.settleLocked();
         }
-        if (deferredClose != null) {
-            deferredClose.run();
+        runIfAny(deferredClose);
+    }
+
+    private static void runIfAny(Runnable action) {
+        if (action != null) {
+            action.run();
         }
     }
 
