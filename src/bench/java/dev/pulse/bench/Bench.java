@@ -122,6 +122,8 @@ public final class Bench {
         environment.put("PULSE_TELEMETRY_POLL_INTERVAL", "5s");
         environment.put("PULSE_ALERTS_POLL_INTERVAL", "5s");
         environment.put("PULSE_LIMITS_DEVICES_PER_CONNECTION", "1000");
+        // The warm-up as the prod profile has it (the test harness turns it off unless told otherwise).
+        environment.put("PULSE_WARM_UP_CONNECTIONS", null);
         environment.putAll(extraEnvironment);
         results.put("settings", Map.of("connections", connections, "devices", devices, "heap", heap,
                 "seconds_per_phase", seconds, "jvm_options", JIT, "telemetry_poll_interval", "5s", "alert_poll_interval", "5s",
@@ -151,6 +153,7 @@ public final class Bench {
             Process floor = startFloor();
             Clients raw = new Clients(vertx, room);
             try {
+                warmColdConnectClients(vertx, tokens);
                 raw.connect(FLOOR_PORT, room, i -> "/", i -> List.of());
                 Publisher toFloor = event -> post(vertx, FLOOR_PORT, "/broadcast", null, event);
                 warmUp(toFloor);
@@ -163,9 +166,11 @@ public final class Bench {
             awaitCount(raw.closed, room, Duration.ofSeconds(60));
         }
         Clients clients = new Clients(vertx, connections);
+        long launched = System.nanoTime();
         try (PackagedPulse pulse = PackagedPulse.startPackaged("bench-pulse", environment,
                 List.of("-Xms" + heap, "-Xmx" + heap, JIT))) {
-            coldConnects(vertx, pulse, tokens);
+            double readyAfter = (System.nanoTime() - launched) / 1e9;
+            coldConnects(vertx, pulse, tokens, readyAfter);
             capacity(pulse, clients, tokens);
             if (!skipped.contains("telemetry")) {
                 telemetry(pulse, clients);
@@ -211,12 +216,27 @@ public final class Bench {
     }
 
     /**
+     * Before Pulse starts: the cold-connect clients' own code (handshakes with a token in the query, the subscribe
+     * frames) compiled against the floor, so that the cold-connect figure measures a fresh Pulse, not a fresh
+     * generator sharing its cores.
+     */
+    private void warmColdConnectClients(Vertx vertx, Tokens tokens) throws Exception {
+        Clients clients = new Clients(vertx, COLD_CLIENTS);
+        String token = tokens.sign("warm-generator", "warm-generator", "customer_viewer");
+        clients.connect(FLOOR_PORT, COLD_CLIENTS, i -> "/api/v2/ws?token=" + token, i -> List.of(
+                "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 2) + "\"}",
+                "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
+        clients.closeAll();
+        awaitCount(clients.closed, COLD_CLIENTS, Duration.ofSeconds(60));
+    }
+
+    /**
      * 0. On the freshly started process: 2,000 clients of 10 tenants, each with a token of its own, connect and
      * subscribe to a device and to the alerts, 256 handshakes at a time; the rate at which their alert subscriptions are
      * confirmed, from the first connect.
      */
-    private void coldConnects(Vertx vertx, PackagedPulse pulse, Tokens tokens) throws Exception {
-        int clientCount = 2_000;
+    private void coldConnects(Vertx vertx, PackagedPulse pulse, Tokens tokens, double readyAfter) throws Exception {
+        int clientCount = COLD_CLIENTS;
         int tenantCount = 10;
         String prefix = "cold-" + System.currentTimeMillis() % 100_000 + "-";
         List<String> clientTokens = new ArrayList<>(clientCount);
@@ -247,10 +267,24 @@ public final class Bench {
         figures.put("confirmed_per_s", round(clientCount / elapsed));
         figures.put("server_cpu_ms_per_client", round(serverCpu * 1e3 / clientCount));
         figures.put("generator_cpu_ms_per_client", round(generatorCpu * 1e3 / clientCount));
+        figures.put("ready_after_s", round(readyAfter));
+        figures.put("warm_up", warmUpReport(pulse));
         results.put("cold_connects", figures);
         System.out.println("cold connects: " + figures);
         cold.closeAll();
         awaitCount(cold.closed, clientCount, Duration.ofSeconds(60));
+    }
+
+    /** What the readiness check says of the warm-up ({@code pulse.warm-up.*}): its connections and duration. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> warmUpReport(PackagedPulse pulse) throws Exception {
+        Map<String, Object> health = new ObjectMapper().readValue(pulse.body("/q/health/ready"), Map.class);
+        for (Map<String, Object> check : (List<Map<String, Object>>) health.get("checks")) {
+            if ("warm-up".equals(check.get("name"))) {
+                return (Map<String, Object>) check.get("data");
+            }
+        }
+        return Map.of();
     }
 
     /** 1. N authenticated connections, each watching one device and the alerts, the first {@link #room} in one room. */
@@ -395,6 +429,7 @@ public final class Bench {
      * {@code --jit OPTION} names another (to measure what the setting costs or saves).
      */
     static String JIT = "-XX:TieredStopAtLevel=1";
+    private static final int COLD_CLIENTS = 2_000;
 
     /** A publisher: takes the event text (with its send time) and delivers it to every client. */
     private interface Publisher {

@@ -61,6 +61,9 @@ public interface PulseConfig {
     /** {@code pulse.http.*}: the REST side ({@code POST /ws/broadcast}, {@code GET /ws/stats}). */
     Http http();
 
+    /** {@code pulse.warm-up.*}: the connections a starting replica makes to itself before it reports ready. */
+    WarmUp warmUp();
+
     interface Influx {
         /** Base URL of the InfluxDB 1.x HTTP API (InfluxQL, {@code POST /query}). */
         @WithDefault("http://localhost:8086")
@@ -411,6 +414,21 @@ public interface PulseConfig {
          */
         @WithDefault("10s")
         Duration bodyTimeout();
+    }
+
+    interface WarmUp {
+        /**
+         * Connections a starting replica opens to itself over loopback before it reports ready, each subscribing to a
+         * device and to the alerts, plus as many token signature checks. A fresh JVM runs the connect path
+         * interpreted and compiles it as it goes, so the first thousand clients cost about three times what later ones
+         * do; warmed up, the replica meets a reconnect storm at full speed. 0: no warm-up (readiness does not wait).
+         */
+        @WithDefault("1000")
+        int connections();
+
+        /** Longest the warm-up may delay readiness; past it the replica reports ready, warmed up or not. */
+        @WithDefault("30s")
+        Duration timeout();
     }
 
     interface Demo {

@@ -29,6 +29,7 @@ import dev.pulse.gateway.security.HandshakeTokens;
 import dev.pulse.gateway.security.TokenVerifier;
 import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
+import dev.pulse.gateway.security.WarmUpPasses;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -45,6 +46,7 @@ public class Admission {
     private static final Logger LOG = Logger.getLogger(Admission.class);
 
     private final TokenVerifier verifier;
+    private final WarmUpPasses warmUpPasses;
     private final ConnectionRegistry registry;
     private final ConnectRateGuard connectRate;
     private final GracefulShutdown shutdown;
@@ -55,10 +57,11 @@ public class Admission {
     private final JsonNode announcedLimits;
     private final Clock clock = Clock.systemUTC();
 
-    public Admission(TokenVerifier verifier, ConnectionRegistry registry, ConnectRateGuard connectRate,
+    public Admission(TokenVerifier verifier, WarmUpPasses warmUpPasses, ConnectionRegistry registry, ConnectRateGuard connectRate,
             GracefulShutdown shutdown, GatewayMetrics metrics, ServerMessages messages,
             Delivery delivery, FrameworkSettings settings, PulseConfig config) {
         this.verifier = verifier;
+        this.warmUpPasses = warmUpPasses;
         this.registry = registry;
         this.connectRate = connectRate;
         this.shutdown = shutdown;
@@ -104,9 +107,11 @@ public class Admission {
             refuse(connection, CloseCodes.goingAway(delay), delay);
             return Optional.empty();
         }
+        Optional<String> token = HandshakeTokens.token(connection.handshakeRequest());
+        Optional<GatewayPrincipal> warmUp = warmUpPasses.redeem(token);
         GatewayPrincipal principal;
         try {
-            principal = verifier.verify(HandshakeTokens.token(connection.handshakeRequest()));
+            principal = warmUp.isPresent() ? warmUp.get() : verifier.verify(token);
         } catch (AuthenticationFailure failure) {
             // Charged to the failed-handshake budget, never to the one authenticated clients connect with.
             metrics.authFailure(failure.metricReason());
@@ -118,7 +123,8 @@ public class Admission {
             refuse(connection, failure.closeReason(), null);
             return Optional.empty();
         }
-        if (!connectRate.admit()) {
+        // The warm-up runs before the replica is ready, and is not the storm the connect rate guards against.
+        if (warmUp.isEmpty() && !connectRate.admit()) {
             metrics.connectionRefused("connect_rate");
             Duration hint = connectRate.retryHint();
             refuse(connection, CloseCodes.tryAgainLater(hint), hint);

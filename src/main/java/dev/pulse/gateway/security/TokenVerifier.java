@@ -9,6 +9,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
+import javax.crypto.SecretKey;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.JsonString;
 
@@ -72,15 +74,44 @@ public class TokenVerifier {
         if (token.isEmpty()) {
             throw new AuthenticationFailure(CloseCodes.MISSING_TOKEN, "missing_token", "no token");
         }
-        if (!COMPACT_SERIALIZATION.matcher(token.get()).matches()) {
+        return verify(token.get(), roles, tenantRequired, this::verifiedSignature);
+    }
+
+    /**
+     * What {@link #verify(Optional)} does, for a token signed with {@code key} instead of a configured key, and never
+     * remembered as verified: how the warm-up runs this code (and the parser's, claims included) without holding any
+     * issuer's private key. The configured issuer, audience and time checks apply as to any token.
+     */
+    public GatewayPrincipal verifyWarmUpToken(String token, SecretKey key) throws AuthenticationFailure {
+        return verify(token, allowedRoles, true, signed -> {
+            try {
+                return parser.verify(signed, key);
+            } catch (ParseException | RuntimeException e) {
+                throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
+            }
+        });
+    }
+
+    /** Checks a token's signature and returns its claims. */
+    @FunctionalInterface
+    private interface SignatureCheck {
+        JsonWebToken verify(String token) throws AuthenticationFailure;
+    }
+
+    private GatewayPrincipal verify(String token, Set<String> roles, boolean tenantRequired, SignatureCheck signature)
+            throws AuthenticationFailure {
+        if (!COMPACT_SERIALIZATION.matcher(token).matches()) {
             throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", "not a compact JWT");
         }
-        JsonWebToken jwt = verifiedSignature(token.get());
+        JsonWebToken jwt = signature.verify(token);
         String tenant = stringClaim(jwt, config.tenantClaim());
         boolean usableTenant = tenant != null && !tenant.isBlank() && tenant.length() <= TENANT_MAX_LENGTH
                 && tenant.chars().noneMatch(Character::isISOControl);
         if (!usableTenant && (tenantRequired || tenant != null)) {
             throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "no_tenant", "no usable tenant claim");
+        }
+        if (WarmUpPasses.isWarmUp(tenant)) {
+            throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "no_tenant", "tenant id reserved for the warm-up");
         }
         String role = allowedRole(jwt, roles);
         if (role == null) {

@@ -2,6 +2,7 @@ package dev.pulse.gateway.session;
 
 import org.jboss.logging.MDC;
 
+import dev.pulse.gateway.security.WarmUpPasses;
 import io.quarkus.vertx.core.runtime.VertxMDC;
 import io.smallrye.common.vertx.VertxContext;
 import io.vertx.core.Context;
@@ -22,8 +23,14 @@ public final class ConnectionLog {
         with(session.id(), session.tenant(), session.endpoint(), log);
     }
 
-    /** Runs {@code log} with the connection's fields set, and clears them after (the thread serves others too). */
+    /**
+     * Runs {@code log} with the connection's fields set, and clears them after (the thread serves others too). The
+     * warm-up's own connections are not logged one by one: the warm-up logs one line for all of them.
+     */
     public static void with(String connectionId, String tenant, String endpoint, Runnable log) {
+        if (WarmUpPasses.isWarmUp(tenant)) {
+            return;
+        }
         MDC.put("connection_id", connectionId);
         if (tenant != null) {
             MDC.put("tenant", tenant);

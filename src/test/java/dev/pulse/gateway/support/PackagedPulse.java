@@ -129,6 +129,8 @@ public final class PackagedPulse implements AutoCloseable {
         environment.put("PULSE_CLUSTER_SECRET", CLUSTER_SECRET);
         environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         environment.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+        // Tests start at once; the warm-up has its own test (WarmUpIT), and the benchmark turns it back on.
+        environment.put("PULSE_WARM_UP_CONNECTIONS", "0");
         extraEnvironment.forEach((variable, value) -> {
             if (value == null) {
                 environment.remove(variable);

@@ -30,6 +30,8 @@ public class PackagedStack implements QuarkusTestResourceLifecycleManager {
         // As in the test profile, so pushes follow changes within a second.
         properties.put("pulse.telemetry.poll-interval", "1s");
         properties.put("pulse.alerts.poll-interval", "1s");
+        // Readiness at once, and no warm-up connections in the figures the tests read (WarmUpIT covers the warm-up).
+        properties.put("pulse.warm-up.connections", "0");
         return properties;
     }
 
