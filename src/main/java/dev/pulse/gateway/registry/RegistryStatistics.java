@@ -14,6 +14,7 @@ import jakarta.inject.Singleton;
 
 import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.session.TenantCounters;
+import dev.pulse.gateway.security.WarmUpPasses;
 
 /**
  * The registry's figures: each tenant's statistics behind {@code /ws/stats} (kept after its last connection ends), and
@@ -41,10 +42,13 @@ public class RegistryStatistics {
                 tenantCounters.messagesSent(), tenantCounters.messagesReceived(), rooms);
     }
 
-    /** Statistics of every tenant seen since start, by tenant. */
+    /** Statistics of every tenant seen since start, by tenant; the start-up warm-up's own tenant is not one. */
     public Map<String, TenantStats> allStats() {
         Map<String, TenantStats> all = new TreeMap<>();
         for (String tenant : indexes.counters.keySet()) {
+            if (WarmUpPasses.isWarmUp(tenant)) {
+                continue;
+            }
             all.put(tenant, stats(tenant));
         }
         return all;

@@ -82,8 +82,8 @@ public class TokenVerifier {
      * remembered as verified: how the warm-up runs this code (and the parser's, claims included) without holding any
      * issuer's private key. The configured issuer, audience and time checks apply as to any token.
      */
-    public GatewayPrincipal verifyWarmUpToken(String token, SecretKey key) throws AuthenticationFailure {
-        return verify(token, allowedRoles, true, signed -> {
+    public void verifyWarmUpToken(String token, SecretKey key) throws AuthenticationFailure {
+        verify(token, allowedRoles, true, signed -> {
             try {
                 return parser.verify(signed, key);
             } catch (ParseException | RuntimeException e) {

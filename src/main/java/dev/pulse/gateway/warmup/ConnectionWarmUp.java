@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.security.GeneralSecurityException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +32,7 @@ import dev.pulse.gateway.config.PulseConfig;
 import dev.pulse.gateway.security.AuthenticationFailure;
 import dev.pulse.gateway.security.TokenVerifier;
 import dev.pulse.gateway.security.WarmUpPasses;
+import io.quarkus.runtime.ImageMode;
 import io.quarkus.runtime.Startup;
 import io.quarkus.vertx.http.HttpServerStart;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
@@ -87,8 +89,10 @@ public class ConnectionWarmUp {
     private final String role;
     private final long startedAt = System.nanoTime();
     private final AtomicInteger confirmed = new AtomicInteger();
+    private final AtomicInteger connectFailures = new AtomicInteger();
     private final AtomicInteger tokenChecks = new AtomicInteger();
     private volatile boolean finished;
+    private volatile boolean reportedTimeout;
     private volatile long finishedAt;
 
     public ConnectionWarmUp(Vertx vertx, ManagedExecutor executor, JWTParser parser, TokenVerifier verifier,
@@ -104,7 +108,8 @@ public class ConnectionWarmUp {
         this.tenantClaim = config.auth().tenantClaim();
         this.roleClaim = config.auth().roleClaim();
         this.passes = passes;
-        this.target = Math.max(0, config.warmUp().connections());
+        // A native executable is compiled ahead of time: there is nothing for the warm-up to compile.
+        this.target = ImageMode.current().isNativeImage() ? 0 : Math.max(0, config.warmUp().connections());
         this.timeout = config.warmUp().timeout();
         List<String> roles = config.auth().roles();
         this.role = roles.isEmpty() ? "" : roles.get(0);
@@ -115,7 +120,12 @@ public class ConnectionWarmUp {
     /** Where the warm-up stands. Past {@code pulse.warm-up.timeout} from the start it counts as finished. */
     public Progress progress() {
         long now = System.nanoTime();
-        boolean done = finished || now - startedAt >= timeout.toNanos();
+        boolean timedOut = !finished && now - startedAt >= timeout.toNanos();
+        if (timedOut && !reportedTimeout) {
+            reportedTimeout = true;
+            LOG.warnf("Warm-up not done after %s (no plain HTTP listener, or too slow): ready without it", timeout);
+        }
+        boolean done = finished || timedOut;
         long end = finished ? finishedAt : now;
         return new Progress(done, target, confirmed.get(), tokenChecks.get(), (end - startedAt) / 1e9);
     }
@@ -148,8 +158,15 @@ public class ConnectionWarmUp {
             finishedAt = System.nanoTime();
             finished = true;
             Progress progress = progress();
-            LOG.infof("Warm-up done in %.1f s: %d of %d connections subscribed, %d token checks",
-                    progress.seconds(), progress.confirmed(), target, progress.tokenChecks());
+            String summary = String.format(Locale.ROOT,
+                    "Warm-up done in %.1f s: %d of %d connections subscribed (%d failed to connect), %d token checks",
+                    progress.seconds(), progress.confirmed(), target, connectFailures.get(), progress.tokenChecks());
+            if (progress.confirmed() < target) {
+                // Its connections' own lines are not logged: this line is where a warm-up that fell short shows.
+                LOG.warn(summary + "; the replica starts less warm (see the log above for a cause)");
+            } else {
+                LOG.info(summary);
+            }
         }
     }
 
@@ -231,9 +248,14 @@ public class ConnectionWarmUp {
                     inFlight.release();
                     ended.countDown();
                 };
-                client.connect(new WebSocketConnectOptions().setHost(host).setPort(port)
+                // No Origin header, as a backend client: pulse.auth.allowed-origins would refuse a made-up origin.
+                client.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setAllowOriginHeader(false)
                         .setURI(PATH + "?token=" + token)).onComplete(result -> {
                             if (result.failed()) {
+                                if (connectFailures.getAndIncrement() == 0) {
+                                    LOG.warnf("Warm-up: cannot connect to %s:%d%s: %s", host, port, PATH,
+                                            result.cause().getMessage());
+                                }
                                 end.run();
                             } else {
                                 subscribeThenClose(result.result(), end);

@@ -29,22 +29,24 @@ class WarmUpIT {
 
     @Test
     void theReplicaConnectsToItselfBeforeItIsReadyAndLeavesNothingBehind() throws Exception {
-        try (PackagedPulse pulse = PackagedPulse.startPackaged("warm-up-it",
-                Map.of("PULSE_WARM_UP_CONNECTIONS", "200"))) {
+        // With allowed origins set, as the k8s ConfigMap sets them: the warm-up's own client sends no Origin.
+        try (PackagedPulse pulse = PackagedPulse.startPackaged("warm-up-it", Map.of("PULSE_WARM_UP_CONNECTIONS", "200",
+                "PULSE_AUTH_ALLOWED_ORIGINS", "https://dashboard.example.com"))) {
             JsonNode warmUp = warmUpCheck(pulse);
             assertThat(warmUp.path("status").asText()).isEqualTo("UP");
             assertThat(warmUp.path("data").path("connections").asInt()).isEqualTo(200);
             assertThat(warmUp.path("data").path("subscribed").asInt()).isEqualTo(200);
             assertThat(warmUp.path("data").path("token_checks").asInt()).isEqualTo(200);
             // Its own tokens passed the configured issuer, audience and expiry checks: the accepting path ran too.
-            assertThat(pulse.log()).contains("Warm-up done in").contains("200 of 200 connections subscribed")
+            assertThat(pulse.log()).contains("Warm-up done in").contains("200 of 200 connections subscribed (0 failed to connect)")
                     .doesNotContain("its own token was refused").doesNotContain("tenant=" + WarmUpPasses.TENANT);
 
             Awaitility.await("warm-up connections closed").atMost(Duration.ofSeconds(10))
                     .until(() -> Scrape.of(pulse).value("pulse_connections_active") == 0);
             assertThat(Scrape.of(pulse).value("pulse_connections_opened_total")).isEqualTo(200);
 
-            // No pass outlives the warm-up: one shaped like a pass is an invalid token like any other.
+            // A token shaped like a pass is an invalid token like any other (WarmUpPassesTest: passes are one-time
+            // and revoked).
             try (WsClient forged = WsClient.connect(pulse.ws("/api/v2/ws",
                     "warm-up.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))) {
                 assertThat(forged.awaitClose().code()).isEqualTo(4001);
