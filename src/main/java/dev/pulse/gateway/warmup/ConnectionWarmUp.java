@@ -264,7 +264,13 @@ public class ConnectionWarmUp {
             }
             ended.await(Math.max(0, deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
         } finally {
-            client.close();
+            // Closed before the passes are revoked (by the caller), so that a handshake still in flight at the
+            // timeout is not refused as an invalid token and counted among real authentication failures.
+            try {
+                client.close().toCompletionStage().toCompletableFuture().get(2, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debugf("Warm-up client did not close cleanly: %s", e);
+            }
         }
     }
 

@@ -29,9 +29,11 @@ class WarmUpIT {
 
     @Test
     void theReplicaConnectsToItselfBeforeItIsReadyAndLeavesNothingBehind() throws Exception {
-        // With allowed origins set, as the k8s ConfigMap sets them: the warm-up's own client sends no Origin.
+        // With allowed origins set, as the k8s ConfigMap sets them (the warm-up's own client sends no Origin), and
+        // a connect rate far below the warm-up's (its connections are not what the guard is for).
         try (PackagedPulse pulse = PackagedPulse.startPackaged("warm-up-it", Map.of("PULSE_WARM_UP_CONNECTIONS", "200",
-                "PULSE_AUTH_ALLOWED_ORIGINS", "https://dashboard.example.com"))) {
+                "PULSE_AUTH_ALLOWED_ORIGINS", "https://dashboard.example.com",
+                "PULSE_LIMITS_CONNECTS_PER_SECOND", "5"))) {
             JsonNode warmUp = warmUpCheck(pulse);
             assertThat(warmUp.path("status").asText()).isEqualTo("UP");
             assertThat(warmUp.path("data").path("connections").asInt()).isEqualTo(200);
