@@ -313,7 +313,8 @@ public class PollOwnership {
                 .subscribe().with(next -> {
                     refreshing = false;
                     refreshedAt = System.nanoTime();
-                    if (!plan.shared()) {
+                    boolean wasLocal = !plan.shared();
+                    if (wasLocal) {
                         LOG.infof("Polls shared out among %d replica(s): this one reads %d tenant(s)", next.replicas(),
                                 next.owned().size());
                     }
@@ -321,7 +322,10 @@ public class PollOwnership {
                     Plan before = lastShared;
                     lastShared = next;
                     if (before != null) {
-                        takeOver(before, next);
+                        // Back from reading locally (PostgreSQL was away): what this replica read meanwhile reached
+                        // no other replica, while theirs already counted on it again. Everything it owns is read and
+                        // relayed at once, as if taken over.
+                        takeOver(wasLocal ? Plan.LOCAL : before, next);
                     }
                 }, failure -> {
                     refreshing = false;
@@ -336,7 +340,7 @@ public class PollOwnership {
      * poll: a dead owner's tenants are read within one refresh, alert changes notified while nobody owned the
      * tenant are not left waiting for the poll, and a device newly watched elsewhere gets its updates without waiting
      * for an interval. The first shared plan of a process takes nothing over: the tenants were read by others until
-     * then.
+     * then. A replica back from reading locally takes over all it owns: while it was local, it relayed nothing.
      */
     private void takeOver(Plan previous, Plan next) {
         Set<String> taken = new TreeSet<>();
