@@ -419,7 +419,7 @@ public interface PulseConfig {
     interface WarmUp {
         /**
          * Connections a starting replica opens to itself over loopback before it reports ready, each subscribing to a
-         * device and to the alerts, plus as many token signature checks. A fresh JVM runs the connect path
+         * device and to the alerts, plus as many token checks. A fresh JVM runs the connect path
          * interpreted and compiles it as it goes, so the first thousand clients cost about three times what later ones
          * do; warmed up, the replica meets a reconnect storm at full speed. 0: no warm-up (readiness does not wait).
          */

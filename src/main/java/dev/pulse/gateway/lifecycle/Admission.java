@@ -27,9 +27,9 @@ import dev.pulse.gateway.security.AuthenticationFailure;
 import dev.pulse.gateway.security.GatewayPrincipal;
 import dev.pulse.gateway.security.HandshakeTokens;
 import dev.pulse.gateway.security.TokenVerifier;
+import dev.pulse.gateway.security.WarmUpPasses;
 import dev.pulse.gateway.session.ConnectionLog;
 import dev.pulse.gateway.session.GatewaySession;
-import dev.pulse.gateway.security.WarmUpPasses;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -57,8 +57,8 @@ public class Admission {
     private final JsonNode announcedLimits;
     private final Clock clock = Clock.systemUTC();
 
-    public Admission(TokenVerifier verifier, WarmUpPasses warmUpPasses, ConnectionRegistry registry, ConnectRateGuard connectRate,
-            GracefulShutdown shutdown, GatewayMetrics metrics, ServerMessages messages,
+    public Admission(TokenVerifier verifier, WarmUpPasses warmUpPasses, ConnectionRegistry registry,
+            ConnectRateGuard connectRate, GracefulShutdown shutdown, GatewayMetrics metrics, ServerMessages messages,
             Delivery delivery, FrameworkSettings settings, PulseConfig config) {
         this.verifier = verifier;
         this.warmUpPasses = warmUpPasses;

@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.inject.Singleton;
 
+import dev.pulse.gateway.security.WarmUpPasses;
 import dev.pulse.gateway.session.GatewaySession;
 import dev.pulse.gateway.session.TenantCounters;
-import dev.pulse.gateway.security.WarmUpPasses;
 
 /**
  * The registry's figures: each tenant's statistics behind {@code /ws/stats} (kept after its last connection ends), and

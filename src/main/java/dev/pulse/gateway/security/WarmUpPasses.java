@@ -9,11 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-
 /**
  * The one-time passes the warm-up's own connections present instead of a JWT: Pulse holds no issuer's private key, so
- * it cannot sign a token its verifier would accept. A pass is 256 random bits that never leave the process but over
- * loopback; it admits one connection of the reserved {@link #TENANT}, and every pass still unused is revoked when the
+ * it cannot sign a token its verifier would accept. A pass is 256 random bits, sent only to the replica's own listener;
+ * it admits one connection of the reserved {@link #TENANT}, and every pass still unused is revoked when the
  * warm-up ends, so none outlives it.
  */
 @ApplicationScoped

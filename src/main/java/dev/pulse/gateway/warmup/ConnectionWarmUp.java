@@ -2,9 +2,9 @@ package dev.pulse.gateway.warmup;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Base64;
-import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -143,10 +143,10 @@ public class ConnectionWarmUp {
             return;
         }
         try {
-            // Beside the connections: a fresh JVM's first signature checks are slow, and the connections do not wait.
-            CompletableFuture<Void> signatures = CompletableFuture.runAsync(this::checkSignatures, executor);
+            // Beside the connections: a fresh JVM's first token checks are slow, and the connections do not wait.
+            CompletableFuture<Void> tokens = CompletableFuture.runAsync(this::checkTokens, executor);
             connect(host(start.options()), port);
-            signatures.get(Math.max(0, deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
+            tokens.get(Math.max(0, deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
             LOG.warnf(e, "Warm-up: the token checks did not finish");
         } catch (InterruptedException e) {
@@ -176,7 +176,7 @@ public class ConnectionWarmUp {
      * accepted; one with an RS256 signature that cannot match goes through the configured key's RSA arithmetic in full
      * (its value is below any 2048-bit modulus) before the padding check refuses it.
      */
-    private void checkSignatures() {
+    private void checkTokens() {
         Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
         byte[] secret = new byte[32];
         ThreadLocalRandom.current().nextBytes(secret);
