@@ -27,12 +27,35 @@ class InfluxQlTest {
     }
 
     @Test
-    void latestPointsQueryNamesTenantAndEveryDevice() {
+    void latestPointsQueryNamesTenantAndEveryDeviceInOneAnchoredPattern() {
         String query = InfluxQl.latestPoints("telemetry", "tenant_id", "device_id", "t'1", List.of("a", "b"),
                 Duration.ofDays(1));
         assertThat(query).isEqualTo("SELECT *::field FROM \"telemetry\" WHERE \"tenant_id\" = 't\\'1' AND "
-                + "(\"device_id\" = 'a' OR \"device_id\" = 'b') AND time > now() - 86400s "
+                + "\"device_id\" =~ /^(?:a|b)$/ AND time > now() - 86400s "
                 + "GROUP BY \"device_id\" ORDER BY time DESC LIMIT 1");
+    }
+
+    @Test
+    void deviceIdsAreLiteralsInsideThePattern() {
+        assertThat(regexLiteral("sensor-01")).isEqualTo("sensor\\-01");
+        assertThat(regexLiteral("a.b:c_1")).isEqualTo("a\\.b\\:c_1");
+        // Never reachable with validated ids, and still inert: a slash cannot end the pattern, a bar cannot add one.
+        assertThat(regexLiteral("a/b|.*")).isEqualTo("a\\/b\\|\\.\\*");
+        assertThat(regexLiteral("a)$/ OR 1=1")).isNull();
+        assertThat(regexLiteral("a\nb")).isNull();
+        assertThat(regexLiteral("caf\u00e9")).isNull();
+        assertThat(regexLiteral("")).isNull();
+    }
+
+    /** The device id as the pattern holds it, or null when it is refused. */
+    private static String regexLiteral(String id) {
+        StringBuilder regex = new StringBuilder();
+        try {
+            InfluxQl.appendRegexLiteral(regex, id);
+        } catch (IllegalArgumentException refused) {
+            return null;
+        }
+        return regex.toString();
     }
 
     @Test
