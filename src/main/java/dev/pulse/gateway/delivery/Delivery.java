@@ -1,7 +1,6 @@
 package dev.pulse.gateway.delivery;
 
 import java.util.Arrays;
-import java.util.List;
 
 import jakarta.inject.Singleton;
 
@@ -64,6 +63,7 @@ public class Delivery implements WriteQueues.Writer {
     private final WriteQueues queues;
     private final int maxPending;
     private final long maxPendingBytes;
+    private final boolean tenantLabels;
 
     public Delivery(GatewayMetrics metrics, ServerClose closer, FanoutBudget budget, WriteQueues queues,
             PulseConfig config) {
@@ -74,6 +74,7 @@ public class Delivery implements WriteQueues.Writer {
         this.budget = budget;
         this.maxPending = Math.max(1, config.delivery().maxPendingMessages());
         this.maxPendingBytes = Math.max(1, config.delivery().maxPendingBytes());
+        this.tenantLabels = metrics.tenantLabels();
         metrics.declareSentTypes(Arrays.stream(OutboundMessage.Kind.values()).map(OutboundMessage.Kind::label)
                 .toList());
     }
@@ -152,7 +153,7 @@ public class Delivery implements WriteQueues.Writer {
      * by its own event loop, and the run holds that loop until it ends (what it writes is not flushed before).
      */
     @Override
-    public void write(GatewaySession session, OutboundMessage message, List<GatewaySession> touched) {
+    public void write(GatewaySession session, OutboundMessage message, WriteRun run) {
         SessionOutbox outbox = session.outbox();
         if (outbox.runMessages() == 0 && !outbox.channel().isActive()) {
             budget.finished(outbox.tenantInFlight(), 1);
@@ -162,12 +163,15 @@ public class Delivery implements WriteQueues.Writer {
         }
         OutboundMessage previous = outbox.addToRun(message);
         if (previous == null) {
-            touched.add(session);
+            run.touch(session);
         } else {
             stage(outbox, previous);
         }
-        session.countSent();
-        metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
+        if (tenantLabels) {
+            metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
+        } else {
+            run.sent(message);
+        }
         if (message.originMillis() != 0) {
             measureDelay(message);
         }
@@ -183,6 +187,7 @@ public class Delivery implements WriteQueues.Writer {
         SessionOutbox outbox = session.outbox();
         int messages = outbox.runMessages();
         long bytes = outbox.runBytes();
+        session.countSent(messages);
         OutboundMessage last = outbox.endRun();
         ChannelHandlerContext context = outbox.frameContext();
         ByteBuf merged = outbox.runMerged();
@@ -205,6 +210,11 @@ public class Delivery implements WriteQueues.Writer {
             promise.addListener(new RunWritten(session, messages, bytes));
             context.writeAndFlush(Unpooled.EMPTY_BUFFER, promise);
         }
+    }
+
+    @Override
+    public void endRun(WriteRun run) {
+        run.end(this, metrics);
     }
 
     /**
@@ -291,8 +301,13 @@ public class Delivery implements WriteQueues.Writer {
     private void writeThroughConnection(GatewaySession session, OutboundMessage message) {
         session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
-                    session.countSent();
-                    metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
+                    session.countSent(1);
+                    if (tenantLabels) {
+                        metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
+                    } else {
+                        metrics.messagesSent(message.kind().label(), 1);
+                        metrics.bytesSent(message.bytes());
+                    }
                 },
                 failure -> {
                     metrics.sendFailures(1);

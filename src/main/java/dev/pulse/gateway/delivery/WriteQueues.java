@@ -1,8 +1,6 @@
 package dev.pulse.gateway.delivery;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,13 +42,16 @@ public class WriteQueues {
     /** What the loop does with a queued message; {@link Delivery} is the one implementation. */
     interface Writer {
         /**
-         * Hands the message to the connection's socket buffer, unflushed, and adds the session to {@code touched} if it
-         * is its first message of the run.
+         * Hands the message to the connection's socket buffer, unflushed, and records it in {@code run} (the session
+         * too, if this is its first message of the run).
          */
-        void write(GatewaySession session, OutboundMessage message, List<GatewaySession> touched);
+        void write(GatewaySession session, OutboundMessage message, WriteRun run);
 
         /** Ends the run for a connection that got messages in it: the last write and the one flush. */
         void flush(GatewaySession session);
+
+        /** Ends the run: flushes every connection it wrote to and reports what it wrote. */
+        void endRun(WriteRun run);
     }
 
     private static final Logger LOG = Logger.getLogger(WriteQueues.class);
@@ -136,8 +137,8 @@ public class WriteQueues {
         private final AtomicBoolean scheduled = new AtomicBoolean();
         /** When the oldest queued write was due (System.nanoTime), 0 when none waits. Read by any thread. */
         private volatile long oldestDueAt;
-        /** Connections written to in this run, to be flushed at its end. */
-        private final List<GatewaySession> touched = new ArrayList<>();
+        /** Connections written to in this run, to be flushed at its end, and what it wrote. */
+        private final WriteRun run = new WriteRun();
         /** When the last run began (System.nanoTime). */
         private volatile long lastRunAt = System.nanoTime() - flushIntervalNanos;
 
@@ -199,7 +200,7 @@ public class WriteQueues {
 
         private void write(Writer sink, Queued queued) {
             try {
-                sink.write(queued.session(), queued.message(), touched);
+                sink.write(queued.session(), queued.message(), run);
             } catch (RuntimeException e) {
                 // One connection's failure must not stop the run, or leave the others written and unflushed.
                 LOG.warnf(e, "A write to connection %s failed", queued.session().id());
@@ -207,10 +208,7 @@ public class WriteQueues {
         }
 
         private void flushTouched(Writer sink) {
-            for (int i = 0; i < touched.size(); i++) {
-                sink.flush(touched.get(i));
-            }
-            touched.clear();
+            sink.endRun(run);
         }
 
         private void runTask(Runnable task) {

@@ -277,19 +277,33 @@ public class GatewayMetrics {
                 .description("Frames received from clients, by type").register(registry);
     }
 
-    /** One message written to a client: its type ({@code telemetry}, {@code event}, ...) and size. */
+    /**
+     * One message written to a client: its type ({@code telemetry}, {@code event}, ...) and size. Used only with tenant
+     * labels, where the counter is the tenant's; without them, write runs add their counts at once
+     * ({@link #messagesSent}, {@link #bytesSent}).
+     */
     public void messageSent(String type, int bytes, String tenant) {
-        if (tenantLabels) {
-            sentCounter(type, tenant(tenant)).increment();
-        } else {
-            // Once per message per recipient: a plain lookup, the registration only for a type not seen yet.
-            Counter counter = sentByType.get(type);
-            if (counter == null) {
-                counter = sentByType.computeIfAbsent(type, t -> sentCounter(t, Tags.empty()));
-            }
-            counter.increment();
-        }
+        sentCounter(type, tenant(tenant)).increment();
         bytesSent.increment(bytes);
+    }
+
+    /** {@code count} messages of one type written to clients (without tenant labels). */
+    public void messagesSent(String type, long count) {
+        Counter counter = sentByType.get(type);
+        if (counter == null) {
+            counter = sentByType.computeIfAbsent(type, t -> sentCounter(t, Tags.empty()));
+        }
+        counter.increment(count);
+    }
+
+    /** Bytes of messages written to clients. */
+    public void bytesSent(long bytes) {
+        bytesSent.increment(bytes);
+    }
+
+    /** Whether per-message counters carry a tenant label ({@code pulse.metrics.tenant-labels}). */
+    public boolean tenantLabels() {
+        return tenantLabels;
     }
 
     public void sendFailures(int messages) {

@@ -254,9 +254,10 @@ public final class GatewaySession {
         return messagesReceived;
     }
 
-    public void countSent() {
-        MESSAGES_SENT.incrementAndGet(this);
-        counters.sent();
+    /** Counts messages written to this connection (a write run counts its messages at once). */
+    public void countSent(int messages) {
+        MESSAGES_SENT.addAndGet(this, messages);
+        counters.sent(messages);
     }
 
     public void countReceived() {

@@ -18,8 +18,8 @@ public final class TenantCounters {
         disconnections.increment();
     }
 
-    void sent() {
-        messagesSent.increment();
+    void sent(int messages) {
+        messagesSent.add(messages);
     }
 
     void received() {
