@@ -29,13 +29,15 @@ import dev.pulse.gateway.session.SessionOutbox;
  * ({@link WriteQueues}) and its outcome is counted. Callers build a message once and pass the same
  * {@link OutboundMessage} for every target; every target gets a duplicate of the same frame bytes
  * ({@link OutboundMessage#wire()}), written straight to its socket channel and flushed once per run of its loop. A
- * connection that is keeping up and gets several small messages in one run gets them copied into one buffer: one
- * channel write, not one per message.
+ * connection that is keeping up and gets several small messages in one run gets them as one channel write, not one per
+ * message: a slice of a buffer its loop's run shares among connections that get the same messages, or a buffer of
+ * its own ({@link #merge}).
  *
  * <p>Slow consumers: a connection has at most {@code pulse.delivery.max-pending-messages} writes, and
- * {@code pulse.delivery.max-pending-bytes} bytes, not yet flushed to its socket. At either bound, telemetry is held back and conflated to the newest point per device (sent when the client
- * catches up); any other message means the client cannot keep up, and the connection is closed with 4009. Memory per
- * connection stays bounded either way, and other connections are not slowed.
+ * {@code pulse.delivery.max-pending-bytes} bytes, not yet flushed to its socket. At either bound, telemetry is held
+ * back and conflated to the newest point per device (sent when the client catches up); any other message means the
+ * client cannot keep up, and the connection is closed with 4009. Memory per connection stays bounded either way, and
+ * other connections are not slowed.
  *
  * <p>
  * {@code @Singleton}, not {@code @ApplicationScoped}: called once per message per recipient, and a client proxy's
@@ -54,7 +56,7 @@ public class Delivery implements WriteQueues.Writer {
      * write it saves.
      */
     private static final int MAX_MERGED_FRAME_BYTES = 2048;
-    /** Least size of a run's merged buffer: a dozen typical events. */
+    /** Least size of a connection's own buffer of merged frames: a dozen typical events. */
     private static final int MERGED_MIN_BYTES = 2048;
 
     private final GatewayMetrics metrics;
@@ -165,7 +167,7 @@ public class Delivery implements WriteQueues.Writer {
         if (previous == null) {
             run.touch(session);
         } else {
-            stage(outbox, previous);
+            stage(outbox, previous, run);
         }
         if (tenantLabels) {
             metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
@@ -183,18 +185,15 @@ public class Delivery implements WriteQueues.Writer {
      * gets an empty write whose promise reports when the run has left (writes complete in order).
      */
     @Override
-    public void flush(GatewaySession session) {
+    public void flush(GatewaySession session, WriteRun run) {
         SessionOutbox outbox = session.outbox();
         int messages = outbox.runMessages();
         long bytes = outbox.runBytes();
         session.countSent(messages);
         OutboundMessage last = outbox.endRun();
         ChannelHandlerContext context = outbox.frameContext();
-        ByteBuf merged = outbox.runMerged();
-        if (merged != null && mergeable(last)) {
-            append(merged, last);
-            outbox.runMerged(null);
-            context.writeAndFlush(merged, outbox.silentPromise());
+        if (outbox.runMerged() != null && merge(outbox, last, run)) {
+            context.writeAndFlush(takeMerged(outbox), outbox.silentPromise());
         } else {
             writeMerged(outbox);
             context.writeAndFlush(last.wire().duplicate(), outbox.silentPromise());
@@ -218,30 +217,72 @@ public class Delivery implements WriteQueues.Writer {
     }
 
     /**
-     * Hands a message of the run that is not its last towards the socket, unflushed. Small frames are copied into one
-     * buffer per connection and run instead of each going into the channel as its own write: the channel's
-     * bookkeeping per write (an entry in its outbound buffer, an I/O vector, its removal) cost more than copying a
-     * few hundred bytes. Large frames are not copied; what was merged before one goes first, so the order holds.
-     *
-     * <p>Only while the channel is writable (below Netty's high water mark, 64 KiB unsent): a connection further behind
-     * would keep private copies of shared frames queued in its channel until its slow-consumer close, while Netty's
-     * gathering write already sends its queued frames together.
+     * Hands a message of the run that is not its last towards the socket, unflushed: merged with the run's other small
+     * frames ({@link #merge}) or, if it is large, or the channel is behind, written as it is, after what was merged
+     * before it, so the order holds.
      */
-    private static void stage(SessionOutbox outbox, OutboundMessage message) {
-        ByteBuf merged = outbox.runMerged();
-        if (mergeable(message) && (merged != null || outbox.channel().isWritable())) {
-            if (merged == null) {
-                // Room for a run of a steady stream without growing (growing copies it all again); the buffer is
-                // pooled and goes back to the pool as soon as the run's flush has written it.
-                int firstTwo = message.wire().readableBytes() + outbox.runLast().wire().readableBytes();
-                merged = outbox.channel().alloc().directBuffer(Math.max(MERGED_MIN_BYTES, 4 * firstTwo));
-                outbox.runMerged(merged);
-            }
-            append(merged, message);
-        } else {
+    private static void stage(SessionOutbox outbox, OutboundMessage message, WriteRun run) {
+        if (!merge(outbox, message, run)) {
             writeMerged(outbox);
             outbox.frameContext().write(message.wire().duplicate(), outbox.silentPromise());
         }
+    }
+
+    /**
+     * Adds a small frame to the connection's merged frames of this run; false, with nothing done, for a large frame,
+     * or for the first of a run while the channel is not writable. Merged frames go into the channel as one write: the
+     * channel's bookkeeping per write (an entry in its outbound buffer, an I/O vector, its removal) costs more than
+     * placing a few hundred bytes.
+     *
+     * <p>Where they are merged: in the run's shared buffer ({@link WriteRun}) while the connection's frames follow one
+     * another there, as a room's members' do, so a frame is copied once per run and loop, not once per recipient;
+     * once a connection's messages part from the others', its frames so far are copied into a buffer of its own and
+     * the rest follow them there.
+     *
+     * <p>Only while the channel is writable (below Netty's high water mark, 64 KiB unsent) when a run starts merging:
+     * a connection further behind would keep merged frames queued in its channel until its slow-consumer close (and
+     * with them a shared buffer), while Netty's gathering write already sends its queued frames together.
+     */
+    private static boolean merge(SessionOutbox outbox, OutboundMessage message, WriteRun run) {
+        if (!mergeable(message)) {
+            return false;
+        }
+        ByteBuf merged = outbox.runMerged();
+        int length = message.wire().readableBytes();
+        if (merged == null) {
+            if (!outbox.channel().isWritable()) {
+                return false;
+            }
+            int at = run.find(message);
+            if (at < 0) {
+                at = run.place(message, outbox.channel().alloc());
+            }
+            outbox.runSlice(run.shared(), at, at + length);
+            return true;
+        }
+        int start = outbox.runSliceStart();
+        if (start < 0) {
+            append(merged, message);
+            return true;
+        }
+        int end = outbox.runSliceEnd();
+        if (merged == run.shared()) {
+            if (run.isPlacedAt(message, end)) {
+                outbox.runSlice(merged, start, end + length);
+                return true;
+            }
+            if (end == merged.writerIndex() && run.fits(length)) {
+                run.place(message, outbox.channel().alloc());
+                outbox.runSlice(merged, start, end + length);
+                return true;
+            }
+        }
+        // Its messages part from the others': on in a buffer of its own, with room to grow without copying again.
+        ByteBuf own = outbox.channel().alloc().directBuffer(Math.max(MERGED_MIN_BYTES, 2 * (end - start + length)));
+        own.writeBytes(merged, start, end - start);
+        append(own, message);
+        outbox.runMerged(own);
+        return true;
     }
 
     /** Copies a message's frame to the end of a run's buffer; the shared frame's own indices stay as they are. */
@@ -250,12 +291,22 @@ public class Delivery implements WriteQueues.Writer {
         merged.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
     }
 
-    /** Writes the run's merged frames, if any, unflushed; the channel releases the buffer once it is written. */
-    private static void writeMerged(SessionOutbox outbox) {
+    /**
+     * The run's merged frames, ready for the channel, which releases them once written: the connection's own buffer,
+     * or a slice of the shared one holding a reference of its own. The connection's merged frames are cleared.
+     */
+    private static ByteBuf takeMerged(SessionOutbox outbox) {
         ByteBuf merged = outbox.runMerged();
-        if (merged != null) {
-            outbox.runMerged(null);
-            outbox.frameContext().write(merged, outbox.silentPromise());
+        int start = outbox.runSliceStart();
+        ByteBuf frames = start < 0 ? merged : merged.retainedSlice(start, outbox.runSliceEnd() - start);
+        outbox.runMerged(null);
+        return frames;
+    }
+
+    /** Writes the run's merged frames, if any, unflushed. */
+    private static void writeMerged(SessionOutbox outbox) {
+        if (outbox.runMerged() != null) {
+            outbox.frameContext().write(takeMerged(outbox), outbox.silentPromise());
         }
     }
 

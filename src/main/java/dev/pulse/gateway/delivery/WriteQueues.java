@@ -48,7 +48,7 @@ public class WriteQueues {
         void write(GatewaySession session, OutboundMessage message, WriteRun run);
 
         /** Ends the run for a connection that got messages in it: the last write and the one flush. */
-        void flush(GatewaySession session);
+        void flush(GatewaySession session, WriteRun run);
 
         /** Ends the run: flushes every connection it wrote to and reports what it wrote. */
         void endRun(WriteRun run);

@@ -44,6 +44,9 @@ public final class SessionOutbox {
     private LongAdder tenantInFlight;
     private OutboundMessage runLast;
     private ByteBuf runMerged;
+    /** Where the run's merged frames start in {@code runMerged} when the run shares that buffer; -1 when it is own. */
+    private int runSliceStart = -1;
+    private int runSliceEnd;
     private int runMessages;
     private long runBytes;
     /** Guarded by this; null while nothing is held back. */
@@ -121,16 +124,35 @@ public final class SessionOutbox {
     }
 
     /**
-     * The small frames of the current run that came before its last message, copied into one buffer and not yet handed
-     * to the channel; null when there are none.
+     * The small frames of the current run that came before its last message, merged and not yet handed to the channel:
+     * a buffer of the connection's own, or, when {@link #runSliceStart} is not -1, a buffer the loop's run shares
+     * among connections, of which they are the bytes from {@link #runSliceStart} to {@link #runSliceEnd}. Null when
+     * there are none.
      */
     public ByteBuf runMerged() {
         return runMerged;
     }
 
-    /** Sets (or, with null, clears once handed to the channel) the run's buffer of merged frames. */
+    /** Sets the run's merged frames to a buffer of the connection's own (null: cleared, once handed to the channel). */
     public void runMerged(ByteBuf merged) {
         this.runMerged = merged;
+        this.runSliceStart = -1;
+    }
+
+    /** Sets the run's merged frames to bytes {@code start} to {@code end} of a buffer the run shares. */
+    public void runSlice(ByteBuf shared, int start, int end) {
+        this.runMerged = shared;
+        this.runSliceStart = start;
+        this.runSliceEnd = end;
+    }
+
+    /** Where the run's merged frames start in a shared buffer, or -1 when they are in a buffer of their own. */
+    public int runSliceStart() {
+        return runSliceStart;
+    }
+
+    public int runSliceEnd() {
+        return runSliceEnd;
     }
 
     /** The newest message of the current run, held back until the run ends (null between runs). */

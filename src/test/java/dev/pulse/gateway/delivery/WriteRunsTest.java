@@ -2,6 +2,8 @@ package dev.pulse.gateway.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -54,6 +56,60 @@ class WriteRunsTest extends QuietRegistryTest {
                 assertThat(data.path("text").asText()).isEqualTo(padding(sequence) + TEXT);
             }
         }
+    }
+
+    /**
+     * Members of two rooms and of one share a run: the frames they have in common are merged once for each event
+     * loop's run, and a member whose messages part from the others' (an event of the second room between two of the
+     * first) still gets exactly its own messages, whole and in order, as does every other member.
+     */
+    @Test
+    void membersWhoseMessagesPartWithinARunEachGetExactlyTheirOwnInOrder() {
+        String tenant = Tokens.newTenant();
+        List<WsClient> both = new ArrayList<>();
+        List<WsClient> first = new ArrayList<>();
+        try {
+            // Two of each in turn: whichever loop the first lands on, each event loop gets members of both kinds.
+            for (int i = 0; i < 8; i++) {
+                WsClient client = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)));
+                client.send(Frames.join("r")).awaitType("joined");
+                if (i % 4 < 2) {
+                    client.send(Frames.join("s")).awaitType("joined");
+                    both.add(client);
+                } else {
+                    first.add(client);
+                }
+            }
+            List<String> published = List.of("r0", "r1", "s0", "r2", "s1", "s2", "r3", "r4");
+            for (String name : published) {
+                String room = name.substring(0, 1);
+                String event = "{\"event_type\":\"run\",\"room\":\"" + room + "\",\"data\":{\"name\":\"" + name
+                        + "\",\"text\":\"" + name + " " + TEXT.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}}";
+                assertThat(Broadcasts.publish(tenant, event)).isEqualTo(room.equals("r") ? 8 : 4);
+            }
+            for (WsClient client : both) {
+                assertThat(received(client, published.size())).containsExactlyElementsOf(published);
+            }
+            List<String> onlyFirst = published.stream().filter(name -> name.startsWith("r")).toList();
+            for (WsClient client : first) {
+                assertThat(received(client, onlyFirst.size())).containsExactlyElementsOf(onlyFirst);
+            }
+        } finally {
+            both.forEach(WsClient::close);
+            first.forEach(WsClient::close);
+        }
+    }
+
+    /** The next {@code count} events' names, each checked whole. */
+    private static List<String> received(WsClient client, int count) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            JsonNode data = client.awaitType("event").path("data");
+            String name = data.path("name").asText();
+            assertThat(data.path("text").asText()).isEqualTo(name + " " + TEXT);
+            names.add(name);
+        }
+        return names;
     }
 
     @Test
