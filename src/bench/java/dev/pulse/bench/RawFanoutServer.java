@@ -29,7 +29,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  */
 public final class RawFanoutServer {
 
-    private static final long FLUSH_INTERVAL_NANOS = 30_000_000;
+    private static final long FLUSH_INTERVAL_NANOS = 50_000_000;
 
     private RawFanoutServer() {
     }

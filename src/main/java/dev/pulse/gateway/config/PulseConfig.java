@@ -331,7 +331,7 @@ public interface PulseConfig {
          * for at most this much added delay. A message after a quiet spell goes out at once. 0: every message is
          * written as soon as its loop gets to it.
          */
-        @WithDefault("30ms")
+        @WithDefault("50ms")
         Duration flushInterval();
 
         /**

@@ -128,7 +128,7 @@ public class WriteQueues {
          * Writes per run, so reads, timers and other tasks of the loop get their turn during a long fan-out (a run of
          * 16,384 small frames takes about ten milliseconds). Not lower: a run cut short flushes its connections, and
          * the next one flushes them again, so a cap below what one interval brings (a room of 500 per loop at 400
-         * events/s and 30 ms is 6,000 writes) costs a socket write per connection for nothing.
+         * events/s and 50 ms is 10,000 writes) costs a socket write per connection for nothing.
          */
         private static final int MAX_WRITES_PER_RUN = 16_384;
 
