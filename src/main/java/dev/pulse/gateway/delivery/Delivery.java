@@ -82,8 +82,29 @@ public class Delivery implements WriteQueues.Writer {
     }
 
     public void send(GatewaySession session, OutboundMessage message) {
+        Channel channel = admit(session, message);
+        if (channel != null) {
+            queues.write(channel, session, message);
+        }
+    }
+
+    /**
+     * A fan-out of one message: recipients added one by one, queued once per event loop when it is sent, so every
+     * connection of a loop gets the fan-out's messages in the same order and the run can share their frames
+     * ({@link WriteRun}).
+     */
+    public Fanout fanout(OutboundMessage message) {
+        return new Fanout(this, queues, message);
+    }
+
+    /**
+     * The checks and accounting of one message for one connection, before it is queued: returns the connection's
+     * channel to queue it on, or null when it is not to be queued (the connection is closed; the message is held
+     * back or the connection closed as a slow consumer; or it went through the framework's own send).
+     */
+    Channel admit(GatewaySession session, OutboundMessage message) {
         if (session.isClosed()) {
-            return;
+            return null;
         }
         SessionOutbox outbox = session.outbox();
         if (outbox.pending() >= maxPending || overBytes(outbox, message)) {
@@ -97,26 +118,22 @@ public class Delivery implements WriteQueues.Writer {
                         outbox.pending(), outbox.pendingBytes()));
                 closer.close(session.connection(), CloseCodes.SLOW_CONSUMER);
             }
-            return;
+            return null;
         }
-        write(session, outbox, message);
+        Channel channel = channel(session, outbox);
+        if (channel == null) {
+            writeThroughConnection(session, message);
+            return null;
+        }
+        outbox.writeStarted(message.bytes());
+        budget.started(outbox.tenantInFlight());
+        return channel;
     }
 
     /** Whether this message would take the unflushed bytes past the bound (a lone message always goes). */
     private boolean overBytes(SessionOutbox outbox, OutboundMessage message) {
         long pendingBytes = outbox.pendingBytes();
         return pendingBytes > 0 && pendingBytes + message.bytes() > maxPendingBytes;
-    }
-
-    private void write(GatewaySession session, SessionOutbox outbox, OutboundMessage message) {
-        Channel channel = channel(session, outbox);
-        if (channel == null) {
-            writeThroughConnection(session, message);
-            return;
-        }
-        outbox.writeStarted(message.bytes());
-        budget.started(outbox.tenantInFlight());
-        queues.write(channel, session, message);
     }
 
     /** The connection's socket channel, bound to its outbox on the first write. */

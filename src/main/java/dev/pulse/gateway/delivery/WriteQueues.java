@@ -22,7 +22,8 @@ import dev.pulse.gateway.session.GatewaySession;
  * command handler) appends to the queue of the loop that owns the connection's socket, and that loop writes the queue
  * in runs. Per run, each connection is flushed once, however many messages it got: a burst of events costs one
  * socket write per connection, not one per message, and a thousand recipients cost one task hand-off per event loop,
- * not a thousand.
+ * not a thousand. A fan-out ({@link Fanout}) queues its message once per loop, with the loop's recipients in one
+ * entry.
  *
  * <p>Coalescing: a loop starts a run at once if its last one began at least {@code pulse.delivery.flush-interval}
  * ago, otherwise when that interval is over. A lone message goes out without delay; under a stream of events, what
@@ -70,12 +71,20 @@ public class WriteQueues {
     }
 
     void write(Channel channel, GatewaySession session, OutboundMessage message) {
-        queue(channel).add(session, message, null);
+        queue(channel).add(session, null, 0, message, null);
+    }
+
+    /**
+     * Queues one message for {@code count} connections of one event loop as one entry: its run writes them one after
+     * the other, in this order, so they get the same messages in the same order as the loop's other fan-outs.
+     */
+    void writeAll(EventLoop loop, GatewaySession[] sessions, int count, OutboundMessage message) {
+        queue(loop).add(null, sessions, count, message, null);
     }
 
     /** Runs {@code task} on the connection's event loop once what was queued for it before is written. */
     public void afterQueuedWrites(Channel channel, Runnable task) {
-        queue(channel).add(null, null, task);
+        queue(channel).add(null, null, 0, null, task);
     }
 
     /**
@@ -96,7 +105,10 @@ public class WriteQueues {
     }
 
     private LoopQueue queue(Channel channel) {
-        EventLoop loop = channel.eventLoop();
+        return queue(channel.eventLoop());
+    }
+
+    private LoopQueue queue(EventLoop loop) {
         for (LoopQueue queue : loops) {
             if (queue.loop == loop) {
                 return queue;
@@ -117,8 +129,13 @@ public class WriteQueues {
         return grown[grown.length - 1];
     }
 
-    /** {@code dueAt}: when its loop should write it (System.nanoTime), as {@link #backlogNanos} explains. */
-    private record Queued(GatewaySession session, OutboundMessage message, Runnable task, long dueAt) {
+    /**
+     * A message for one connection ({@code session}) or for several of the loop ({@code group}, its first
+     * {@code groupSize}), or a task. {@code dueAt}: when its loop should write it (System.nanoTime), as
+     * {@link #backlogNanos} explains.
+     */
+    private record Queued(GatewaySession session, GatewaySession[] group, int groupSize, OutboundMessage message,
+            Runnable task, long dueAt) {
     }
 
     /** The queue of one event loop; {@link #run} only ever runs on that loop. */
@@ -146,10 +163,11 @@ public class WriteQueues {
             this.loop = loop;
         }
 
-        void add(GatewaySession session, OutboundMessage message, Runnable task) {
+        void add(GatewaySession session, GatewaySession[] group, int groupSize, OutboundMessage message,
+                Runnable task) {
             long now = System.nanoTime();
             long dueAt = Math.max(now, lastRunAt + flushIntervalNanos);
-            queue.offer(new Queued(session, message, task, dueAt));
+            queue.offer(new Queued(session, group, groupSize, message, task, dueAt));
             if (oldestDueAt == 0) {
                 oldestDueAt = dueAt;
             }
@@ -176,8 +194,15 @@ public class WriteQueues {
                     if (queued.task() != null) {
                         flushTouched(sink);
                         runTask(queued.task());
+                    } else if (queued.group() != null) {
+                        // A fan-out's entry is written whole, so a run may end up to one room's share past the cap.
+                        GatewaySession[] group = queued.group();
+                        for (int i = 0; i < queued.groupSize(); i++) {
+                            write(sink, group[i], queued.message());
+                        }
+                        written += queued.groupSize();
                     } else {
-                        write(sink, queued);
+                        write(sink, queued.session(), queued.message());
                         written++;
                     }
                 }
@@ -198,12 +223,12 @@ public class WriteQueues {
             }
         }
 
-        private void write(Writer sink, Queued queued) {
+        private void write(Writer sink, GatewaySession session, OutboundMessage message) {
             try {
-                sink.write(queued.session(), queued.message(), run);
+                sink.write(session, message, run);
             } catch (RuntimeException e) {
                 // One connection's failure must not stop the run, or leave the others written and unflushed.
-                LOG.warnf(e, "A write to connection %s failed", queued.session().id());
+                LOG.warnf(e, "A write to connection %s failed", session.id());
             }
         }
 

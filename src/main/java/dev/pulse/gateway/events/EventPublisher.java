@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.pulse.gateway.registry.Watchers;
 import dev.pulse.gateway.delivery.Delivery;
+import dev.pulse.gateway.delivery.Fanout;
 import dev.pulse.gateway.observability.GatewayMetrics;
 import dev.pulse.gateway.protocol.EventTypes;
 import dev.pulse.gateway.protocol.Identifiers;
@@ -78,16 +79,19 @@ public class EventPublisher {
         }
         Collection<GatewaySession> targets = room == null ? registry.tenantSessions(tenant)
                 : watchers.roomMembers(tenant, room);
-        OutboundMessage message = null;
+        Fanout fanout = null;
         int recipients = 0;
         for (GatewaySession session : targets) {
             if (session.accepts(eventType)) {
-                if (message == null) {
-                    message = messages.event(eventType, timestamp, data, source, room);
+                if (fanout == null) {
+                    fanout = delivery.fanout(messages.event(eventType, timestamp, data, source, room));
                 }
-                delivery.send(session, message);
+                fanout.add(session);
                 recipients++;
             }
+        }
+        if (fanout != null) {
+            fanout.send();
         }
         metrics.broadcastDelivered(recipients);
         LOG.debugf("Event %s for room %s reached %d connections", eventType, room, recipients);
