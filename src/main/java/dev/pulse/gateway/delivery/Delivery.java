@@ -233,6 +233,22 @@ public class Delivery implements WriteQueues.Writer {
         run.end(this, metrics);
     }
 
+    @Override
+    public void abandon(GatewaySession session, RuntimeException failure) {
+        LOG.warnf(failure, "Flushing connection %s failed", session.id());
+        SessionOutbox outbox = session.outbox();
+        ByteBuf merged = outbox.runMerged();
+        if (merged != null && outbox.runSliceStart() < 0) {
+            merged.release();
+        }
+        outbox.runMerged(null);
+        int messages = outbox.runMessages();
+        long bytes = outbox.runBytes();
+        if (outbox.endRun() != null) {
+            runWritten(session, messages, bytes, false);
+        }
+    }
+
     /**
      * Hands a message of the run that is not its last towards the socket, unflushed: merged with the run's other small
      * frames ({@link #merge}) or, if it is large, or the channel is behind, written as it is, after what was merged
@@ -257,8 +273,10 @@ public class Delivery implements WriteQueues.Writer {
      * the rest follow them there.
      *
      * <p>Only while the channel is writable (below Netty's high water mark, 64 KiB unsent) when a run starts merging:
-     * a connection further behind would keep merged frames queued in its channel until its slow-consumer close (and
-     * with them a shared buffer), while Netty's gathering write already sends its queued frames together.
+     * a connection further behind would keep merged frames queued in its channel until its slow-consumer close, while
+     * Netty's gathering write already sends its queued frames together. And shared only while nothing of it waits in
+     * the channel: a slice that waits keeps the whole shared buffer (16 KiB) alive, so a connection that has stopped
+     * reading holds at most the buffer of the run it stopped in, and its own small copies after that.
      */
     private static boolean merge(SessionOutbox outbox, OutboundMessage message, WriteRun run) {
         if (!mergeable(message)) {
@@ -266,33 +284,55 @@ public class Delivery implements WriteQueues.Writer {
         }
         ByteBuf merged = outbox.runMerged();
         int length = message.wire().readableBytes();
+        int start = outbox.runSliceStart();
+        boolean sharing = false;
+        if (merged != null && start >= 0 && merged != run.shared()) {
+            // The run's shared buffer filled up and another took its place: what the slice holds goes to the channel
+            // as it is, and the connection starts a slice in the new buffer.
+            writeMerged(outbox);
+            merged = null;
+            sharing = true;
+        }
         if (merged == null) {
-            if (!outbox.channel().isWritable()) {
+            Channel channel = outbox.channel();
+            if (!channel.isWritable()) {
                 return false;
+            }
+            if (!sharing && !caughtUp(channel)) {
+                // Behind: its slices would wait in the channel, each keeping a whole shared buffer alive; a buffer of
+                // its own holds only its bytes.
+                ByteBuf own = channel.alloc().directBuffer(Math.max(MERGED_MIN_BYTES, 4 * length));
+                append(own, message);
+                outbox.runMerged(own);
+                return true;
             }
             int at = run.find(message);
             if (at < 0) {
-                at = run.place(message, outbox.channel().alloc());
+                at = run.place(message, channel.alloc());
             }
             outbox.runSlice(run.shared(), at, at + length);
             return true;
         }
-        int start = outbox.runSliceStart();
         if (start < 0) {
             append(merged, message);
             return true;
         }
         int end = outbox.runSliceEnd();
-        if (merged == run.shared()) {
-            if (run.isPlacedAt(message, end)) {
-                outbox.runSlice(merged, start, end + length);
-                return true;
-            }
-            if (end == merged.writerIndex() && run.fits(length)) {
+        if (run.isPlacedAt(message, end)) {
+            outbox.runSlice(merged, start, end + length);
+            return true;
+        }
+        if (end == merged.writerIndex()) {
+            if (run.fits(length)) {
                 run.place(message, outbox.channel().alloc());
                 outbox.runSlice(merged, start, end + length);
-                return true;
+            } else {
+                // The shared buffer is full: the slice goes to the channel as it is, and a new buffer takes over.
+                writeMerged(outbox);
+                int at = run.place(message, outbox.channel().alloc());
+                outbox.runSlice(run.shared(), at, at + length);
             }
+            return true;
         }
         // Its messages part from the others': on in a buffer of its own, with room to grow without copying again.
         ByteBuf own = outbox.channel().alloc().directBuffer(Math.max(MERGED_MIN_BYTES, 2 * (end - start + length)));
@@ -300,6 +340,12 @@ public class Delivery implements WriteQueues.Writer {
         append(own, message);
         outbox.runMerged(own);
         return true;
+    }
+
+    /** Whether nothing written to the channel before is still waiting in it (Netty's outbound buffer is empty). */
+    private static boolean caughtUp(Channel channel) {
+        ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
+        return unsent != null && unsent.totalPendingWriteBytes() == 0;
     }
 
     /** Copies a message's frame to the end of a run's buffer; the shared frame's own indices stay as they are. */

@@ -16,7 +16,7 @@ import dev.pulse.gateway.session.GatewaySession;
  * <p>Why one entry per loop: queued one recipient at a time, two events published at once interleave in a loop's queue,
  * so members of one room get them in different orders, and the run can no longer share their frames; one entry per
  * loop keeps every member's order the same. It also spares an entry, a queue insertion and a clock read per recipient.
- * Confined to the thread that publishes.
+ * Confined to the thread that publishes, and used once.
  */
 public final class Fanout {
 
@@ -27,6 +27,7 @@ public final class Fanout {
     private GatewaySession[][] recipients = new GatewaySession[2][];
     private int[] counts = new int[2];
     private int loopCount;
+    private boolean sent;
 
     Fanout(Delivery delivery, WriteQueues queues, OutboundMessage message) {
         this.delivery = delivery;
@@ -36,6 +37,9 @@ public final class Fanout {
 
     /** Adds a recipient (nothing happens to it until {@link #send}, unless its checks already decide, as in send). */
     public void add(GatewaySession session) {
+        if (sent) {
+            throw new IllegalStateException("a fan-out is sent once");
+        }
         Channel channel = delivery.admit(session, message);
         if (channel == null) {
             return;
@@ -62,11 +66,14 @@ public final class Fanout {
         ofLoop[counts[index]++] = session;
     }
 
-    /** Queues the message for every recipient added, once per event loop. */
+    /** Queues the message for every recipient added, once per event loop; the fan-out is then spent. */
     public void send() {
+        if (sent) {
+            return;
+        }
+        sent = true;
         for (int i = 0; i < loopCount; i++) {
             queues.writeAll(loops[i], recipients[i], counts[i], message);
         }
-        loopCount = 0;
     }
 }

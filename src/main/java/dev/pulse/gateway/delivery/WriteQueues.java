@@ -53,6 +53,12 @@ public class WriteQueues {
 
         /** Ends the run: flushes every connection it wrote to and reports what it wrote. */
         void endRun(WriteRun run);
+
+        /**
+         * For a connection whose {@link #flush} failed with {@code failure}: gives up what is left of its run (counted
+         * as failed) and its merged frames, so it holds nothing of the run once the run ends.
+         */
+        void abandon(GatewaySession session, RuntimeException failure);
     }
 
     private static final Logger LOG = Logger.getLogger(WriteQueues.class);
@@ -195,7 +201,8 @@ public class WriteQueues {
                         flushTouched(sink);
                         runTask(queued.task());
                     } else if (queued.group() != null) {
-                        // A fan-out's entry is written whole, so a run may end up to one room's share past the cap.
+                        // A fan-out's entry is written whole, so a run may go past the cap by the loop's share of one
+                        // fan-out's recipients (at most the connections the loop holds).
                         GatewaySession[] group = queued.group();
                         for (int i = 0; i < queued.groupSize(); i++) {
                             write(sink, group[i], queued.message());

@@ -30,7 +30,10 @@ import dev.pulse.gateway.session.GatewaySession;
 final class WriteRun {
 
     private static final OutboundMessage.Kind[] KINDS = OutboundMessage.Kind.values();
-    /** Size of each shared frame buffer: many times a run's distinct small frames at hundreds of events per second. */
+    /**
+     * Size of each shared frame buffer: a run's distinct small frames at hundreds of events per second (a few hundred
+     * bytes each); a run with more starts another, and connections go on there with a slice of their own.
+     */
     static final int SHARED_BYTES = 16 * 1024;
     /** How far back {@link #find} looks: a run's distinct messages are few; a long tail is not worth the scan. */
     private static final int FIND_DEPTH = 64;
@@ -130,7 +133,14 @@ final class WriteRun {
     void end(WriteQueues.Writer writer, GatewayMetrics metrics) {
         try {
             for (int i = 0; i < touched.size(); i++) {
-                writer.flush(touched.get(i), this);
+                GatewaySession session = touched.get(i);
+                try {
+                    writer.flush(session, this);
+                } catch (RuntimeException e) {
+                    // Every connection of the run must be flushed or given up before the shared buffers go: one
+                    // left holding a slice of a released buffer would write another run's bytes later.
+                    writer.abandon(session, e);
+                }
             }
         } finally {
             touched.clear();

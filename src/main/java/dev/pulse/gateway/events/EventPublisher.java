@@ -81,17 +81,21 @@ public class EventPublisher {
                 : watchers.roomMembers(tenant, room);
         Fanout fanout = null;
         int recipients = 0;
-        for (GatewaySession session : targets) {
-            if (session.accepts(eventType)) {
-                if (fanout == null) {
-                    fanout = delivery.fanout(messages.event(eventType, timestamp, data, source, room));
+        try {
+            for (GatewaySession session : targets) {
+                if (session.accepts(eventType)) {
+                    if (fanout == null) {
+                        fanout = delivery.fanout(messages.event(eventType, timestamp, data, source, room));
+                    }
+                    fanout.add(session);
+                    recipients++;
                 }
-                fanout.add(session);
-                recipients++;
             }
-        }
-        if (fanout != null) {
-            fanout.send();
+        } finally {
+            // Recipients added are counted as pending: they get the message even if a later one failed.
+            if (fanout != null) {
+                fanout.send();
+            }
         }
         metrics.broadcastDelivered(recipients);
         LOG.debugf("Event %s for room %s reached %d connections", eventType, room, recipients);

@@ -93,8 +93,15 @@ public class InfluxTelemetrySource implements TelemetrySource {
 
     @Override
     public List<TelemetryPoint> latestPoints(String tenant, List<String> deviceIds) throws TelemetrySourceException {
-        String statement = InfluxQl.latestPoints(config.measurement(), config.tenantTag(), config.deviceTag(), tenant,
-                deviceIds, telemetry.lookback());
+        String statement;
+        try {
+            statement = InfluxQl.latestPoints(config.measurement(), config.tenantTag(), config.deviceTag(), tenant,
+                    deviceIds, telemetry.lookback());
+        } catch (IllegalArgumentException e) {
+            // Not expected (ids are validated on subscribe), but a batch that cannot be expressed fails like one
+            // InfluxDB refused, through the poller's own handling, not as an exception it does not know.
+            throw new TelemetrySourceException("No InfluxQL statement for these devices: " + e.getMessage(), e);
+        }
         metrics.sourceQuery(DataSource.INFLUXDB);
         Response<ResponseBody> response;
         try {

@@ -100,6 +100,37 @@ class WriteRunsTest extends QuietRegistryTest {
         }
     }
 
+    /**
+     * A run with more small frames than one shared buffer holds (60 of about 900 bytes, the buffer 16 KiB): members go
+     * on in the next buffer, and each still gets every event whole and in order.
+     */
+    @Test
+    void aRunLargerThanOneSharedBufferReachesEveryMemberWholeAndInOrder() {
+        String tenant = Tokens.newTenant();
+        List<WsClient> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                WsClient client = WsClient.connect(Endpoints.ws(Tokens.valid(tenant)));
+                client.send(Frames.join("r")).awaitType("joined");
+                members.add(client);
+            }
+            List<String> published = new ArrayList<>();
+            String filler = "f".repeat(400);
+            for (int i = 0; i < 60; i++) {
+                String name = "e" + i + "-" + filler;
+                published.add(name);
+                assertThat(Broadcasts.publish(tenant, "{\"event_type\":\"run\",\"room\":\"r\",\"data\":{\"name\":\""
+                        + name + "\",\"text\":\"" + name + " " + TEXT.replace("\\", "\\\\").replace("\"", "\\\"")
+                        + "\"}}")).isEqualTo(4);
+            }
+            for (WsClient client : members) {
+                assertThat(received(client, published.size())).containsExactlyElementsOf(published);
+            }
+        } finally {
+            members.forEach(WsClient::close);
+        }
+    }
+
     /** The next {@code count} events' names, each checked whole. */
     private static List<String> received(WsClient client, int count) {
         List<String> names = new ArrayList<>();
