@@ -416,12 +416,7 @@ public class Delivery implements WriteQueues.Writer {
         session.connection().sendText(message.text()).subscribe().with(
                 ignored -> {
                     session.countSent(1);
-                    if (tenantLabels) {
-                        metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
-                    } else {
-                        metrics.messagesSent(message.kind().label(), 1);
-                        metrics.bytesSent(message.bytes());
-                    }
+                    metrics.messageSent(message.kind().label(), message.bytes(), session.tenant());
                 },
                 failure -> {
                     metrics.sendFailures(1);

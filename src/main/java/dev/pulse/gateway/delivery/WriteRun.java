@@ -34,7 +34,7 @@ final class WriteRun {
      * Size of each shared frame buffer: a run's distinct small frames at hundreds of events per second (a few hundred
      * bytes each); a run with more starts another, and connections go on there with a slice of their own.
      */
-    static final int SHARED_BYTES = 16 * 1024;
+    private static final int SHARED_BYTES = 16 * 1024;
     /** How far back {@link #find} looks: a run's distinct messages are few; a long tail is not worth the scan. */
     private static final int FIND_DEPTH = 64;
 

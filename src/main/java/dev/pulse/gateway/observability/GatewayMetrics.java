@@ -278,12 +278,15 @@ public class GatewayMetrics {
     }
 
     /**
-     * One message written to a client: its type ({@code telemetry}, {@code event}, ...) and size. Used only with tenant
-     * labels, where the counter is the tenant's; without them, write runs add their counts at once
-     * ({@link #messagesSent}, {@link #bytesSent}).
+     * One message written to a client: its type ({@code telemetry}, {@code event}, ...) and size. Write runs without
+     * tenant labels add their counts at once instead ({@link #messagesSent}, {@link #bytesSent}).
      */
     public void messageSent(String type, int bytes, String tenant) {
-        sentCounter(type, tenant(tenant)).increment();
+        if (tenantLabels) {
+            sentCounter(type, tenant(tenant)).increment();
+        } else {
+            messagesSent(type, 1);
+        }
         bytesSent.increment(bytes);
     }
 
