@@ -192,7 +192,7 @@ public class Delivery implements WriteQueues.Writer {
             run.sent(message);
         }
         if (message.originMillis() != 0) {
-            measureDelay(message);
+            run.delivered(message, metrics);
         }
     }
 
@@ -424,18 +424,6 @@ public class Delivery implements WriteQueues.Writer {
                 });
     }
 
-    /** A live push's delay from what it carries (an event, an alert change, a point) to its write. */
-    private void measureDelay(OutboundMessage message) {
-        long delay = System.currentTimeMillis() - message.originMillis();
-        switch (message.kind()) {
-            case EVENT -> metrics.eventDelivered(delay);
-            case ALERTS -> metrics.alertsDelivered(delay);
-            case TELEMETRY -> metrics.pointDelivered(delay);
-            default -> {
-                // Replies, errors and status messages answer the client or the moment; they have no origin.
-            }
-        }
-    }
 
     /** Sends the telemetry held back while the client was behind, now that it reads again. */
     private void flushConflated(GatewaySession session, SessionOutbox outbox) {

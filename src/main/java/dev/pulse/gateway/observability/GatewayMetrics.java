@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -19,13 +18,15 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.quarkus.runtime.Startup;
 
 /**
  * Pulse's own meters, all under {@code pulse_}. Labels are bounded: endpoints, message types, close codes, sources and
  * failure reasons, never devices, rooms or connections; tenants only with {@code pulse.metrics.tenant-labels}. The
  * metrics table of src/docs/operations.md documents each one (DocsTest checks it). Created at start-up so the gauges are scraped before any client
- * connects; the counters on per-message paths are registered once, not looked up per message.
+ * connects; the counters on per-message paths are registered once, not looked up per message. The delay histograms
+ * are {@link BatchedHistogram}s, exported beside Micrometer's meters: a fan-out observes one delay for many recipients.
  *
  * <p>
  * {@code @Singleton}, not {@code @ApplicationScoped}: called once per message per recipient, and a client proxy's
@@ -41,9 +42,9 @@ public class GatewayMetrics {
     private final Counter bytesSent;
     private final Counter sendFailures;
     private final DistributionSummary broadcastRecipients;
-    private final Timer eventDelay;
-    private final Timer alertDelay;
-    private final Timer pointAge;
+    private final BatchedHistogram.Series eventDelay;
+    private final BatchedHistogram.Series alertDelay;
+    private final BatchedHistogram.Series pointAge;
     private final Map<DataSource, AtomicLong> lastPollSuccess = new EnumMap<>(DataSource.class);
     /**
      * Micrometer holds a gauge's state object weakly: a lambda or method reference held nowhere else is collected at
@@ -51,7 +52,7 @@ public class GatewayMetrics {
      */
     private final List<Object> gaugeStates = new CopyOnWriteArrayList<>();
 
-    public GatewayMetrics(MeterRegistry registry, PulseConfig config) {
+    public GatewayMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus, PulseConfig config) {
         this.registry = registry;
         this.tenantLabels = config.metrics().tenantLabels();
         this.bytesSent = Counter.builder("pulse.sent").baseUnit("bytes")
@@ -60,13 +61,19 @@ public class GatewayMetrics {
                 .description("Messages that could not be written to a connection").register(registry);
         this.broadcastRecipients = DistributionSummary.builder("pulse.broadcast.recipients")
                 .description("Local connections one broadcast reached").register(registry);
-        this.eventDelay = histogram(Timer.builder("pulse.delivery.delay").tag("type", "event").description("Time from"
-                + " an event's publication (on the replica that accepted it) to its write to a client"), DELAY_BUCKETS);
-        this.alertDelay = histogram(Timer.builder("pulse.delivery.delay").tag("type", "alerts").description("Time from"
-                + " an alert change to the write of the list that shows it to a subscriber"), DELAY_BUCKETS);
-        this.pointAge = histogram(Timer.builder("pulse.telemetry.point.age").description("Age of a telemetry point"
-                + " when it is written to a subscriber (device-to-client freshness, poll interval included)"),
+        BatchedHistogram deliveryDelay = BatchedHistogram.seconds("pulse.delivery.delay", "type", "Time from an"
+                + " event's publication (on the replica that accepted it), or from the newest alert change a list shows,"
+                + " to its write to a client", DELAY_BUCKETS);
+        this.eventDelay = deliveryDelay.series("event");
+        this.alertDelay = deliveryDelay.series("alerts");
+        BatchedHistogram pointAges = BatchedHistogram.seconds("pulse.telemetry.point.age", "", "Age of a telemetry"
+                + " point when it is written to a subscriber (device-to-client freshness, poll interval included)",
                 POINT_AGE_BUCKETS);
+        this.pointAge = pointAges.series("");
+        // The registry Micrometer's Prometheus meters are in, so /q/metrics shows these beside them (the framework's
+        // CollectorRegistry bean is dependent-scoped: injecting it gives a new, unscraped one).
+        deliveryDelay.register(prometheus.getPrometheusRegistry());
+        pointAges.register(prometheus.getPrometheusRegistry());
         declareBoundedSeries();
         gauge("pulse.process.resident.memory", "Resident set size of the process (JVM or native executable), from"
                 + " /proc/self/status (0 where the system has no such file)", Tags.empty(), GatewayMetrics::residentBytes,
@@ -175,28 +182,22 @@ public class GatewayMetrics {
         return java.util.Arrays.stream(millis).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
     }
 
-    /** A timer exported as a Prometheus histogram with these buckets, so dashboards can compute quantiles. */
-    private Timer histogram(Timer.Builder timer, Duration[] buckets) {
-        return timer.serviceLevelObjectives(buckets).minimumExpectedValue(buckets[0])
-                .maximumExpectedValue(buckets[buckets.length - 1]).register(registry);
-    }
-
     /**
-     * An event written to a client, {@code delayMillis} after its publication. Clocks of other replicas and of the
-     * database may run a little ahead: a negative delay counts as 0 (here and below).
+     * Events written to {@code recipients} clients, {@code delayMillis} after their publication. Clocks of other
+     * replicas and of the database may run a little ahead: a negative delay counts as 0 (here and below).
      */
-    public void eventDelivered(long delayMillis) {
-        eventDelay.record(Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+    public void eventsDelivered(long delayMillis, int recipients) {
+        eventDelay.record(delayMillis, recipients);
     }
 
-    /** An alert list written to a subscriber, {@code delayMillis} after the newest alert change it shows. */
-    public void alertsDelivered(long delayMillis) {
-        alertDelay.record(Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+    /** Alert lists written to {@code subscribers}, {@code delayMillis} after the newest alert change they show. */
+    public void alertsDelivered(long delayMillis, int subscribers) {
+        alertDelay.record(delayMillis, subscribers);
     }
 
-    /** A telemetry point written to a subscriber, {@code ageMillis} after its time. */
-    public void pointDelivered(long ageMillis) {
-        pointAge.record(Math.max(0, ageMillis), TimeUnit.MILLISECONDS);
+    /** A telemetry point written to {@code subscribers}, {@code ageMillis} after its time. */
+    public void pointsDelivered(long ageMillis, int subscribers) {
+        pointAge.record(ageMillis, subscribers);
     }
 
     /**

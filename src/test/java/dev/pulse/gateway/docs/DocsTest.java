@@ -151,8 +151,7 @@ class DocsTest {
         emitted.put("pulse_cluster_rejected_total", labels(Arrays.stream(EnvelopeSeal.Verdict.values())
                 .filter(verdict -> verdict != EnvelopeSeal.Verdict.ACCEPTED).map(EnvelopeSeal.Verdict::label)));
         emitted.put("pulse_events_throttled_total", literals(code, "metrics\\.eventsThrottled\\(\"([a-z]+)\""));
-        emitted.put("pulse_delivery_delay_seconds",
-                literals(code, "Timer\\.builder\\(\"pulse\\.delivery\\.delay\"\\)\\.tag\\(\"type\", \"([a-z]+)\""));
+        emitted.put("pulse_delivery_delay_seconds", literals(code, "deliveryDelay\\.series\\(\"([a-z]+)\"\\)"));
         emitted.put("pulse_cluster_alert_notifications_total",
                 literals(code, "metrics\\.alertNotification\\(\"([a-z_]+)\""));
         assertThat(documented).isEqualTo(emitted);
@@ -262,6 +261,15 @@ class DocsTest {
                 name += "_total";
             }
             meters.merge(name, tagKeys(statement), (a, b) -> a.isEmpty() ? b : a);
+        }
+        Matcher histogram = Pattern.compile("BatchedHistogram\\.seconds\\(\"(pulse\\.[a-z.]+)\", \"(\\w*)\"")
+                .matcher(code);
+        while (histogram.find()) {
+            Set<String> keys = new TreeSet<>();
+            if (!histogram.group(2).isEmpty()) {
+                keys.add(histogram.group(2));
+            }
+            meters.put(histogram.group(1).replace('.', '_') + "_seconds", keys);
         }
         Matcher gauge = Pattern.compile("gauge\\(\"(pulse\\.[a-z.]+)\",(.*?);", Pattern.DOTALL).matcher(code);
         while (gauge.find()) {
