@@ -39,7 +39,8 @@ import io.vertx.ext.web.RoutingContext;
  * </ul>
  * Why here and not in the resources: a blocking resource reads its body on a worker thread before its own code runs,
  * so slow anonymous bodies could fill the worker pool that WebSocket authentication and the telemetry poller share.
- * Nothing here waits for a client on a worker thread; only the token check itself runs on one (it may fetch a JWKS).
+ * Nothing here waits for a client on a worker thread; only the token check itself runs on one (it may fetch a JWKS),
+ * and only for a token not verified recently: a remembered one is checked here, on the event loop, as a map lookup.
  */
 @ApplicationScoped
 public class RequestGuard {
@@ -123,6 +124,18 @@ public class RequestGuard {
             refuseUnauthenticated(context, "Send Authorization: Bearer <token>");
             return;
         }
+        GatewayPrincipal remembered;
+        try {
+            remembered = verifier.rememberedPrincipal(token.get(), rule.roles(), rule.tenantRequired());
+        } catch (AuthenticationFailure failure) {
+            refuse(context, rule, failure);
+            return;
+        }
+        if (remembered != null) {
+            context.put(PRINCIPAL, remembered);
+            context.next();
+            return;
+        }
         request.pause();
         vertx.<GatewayPrincipal> executeBlocking(() -> verifier.verify(token, rule.roles(), rule.tenantRequired()),
                 false).onComplete(verified -> {
@@ -133,18 +146,24 @@ public class RequestGuard {
                         context.put(PRINCIPAL, verified.result());
                         request.resume();
                         context.next();
-                    } else if (verified.cause() instanceof AuthenticationFailure failure
-                            && failure.closeReason().getCode() == 4003) {
-                        rule.refusals().accept("forbidden", null);
-                        refuse(context, 403, "forbidden", "The token has no tenant or no role allowed to do this");
-                    } else if (verified.cause() instanceof AuthenticationFailure) {
-                        rule.refusals().accept("unauthorized", null);
-                        refuseUnauthenticated(context, "Invalid or expired token");
+                    } else if (verified.cause() instanceof AuthenticationFailure failure) {
+                        refuse(context, rule, failure);
                     } else {
                         LOG.warnf(verified.cause(), "Token check of %s failed", context.normalizedPath());
                         refuse(context, 500, "internal_error", "The request could not be handled; try again");
                     }
                 });
+    }
+
+    /** 403 for a token without tenant or allowed role (close code 4003), 401 for any other failed token. */
+    private void refuse(RoutingContext context, Rule rule, AuthenticationFailure failure) {
+        if (failure.closeReason().getCode() == 4003) {
+            rule.refusals().accept("forbidden", null);
+            refuse(context, 403, "forbidden", "The token has no tenant or no role allowed to do this");
+        } else {
+            rule.refusals().accept("unauthorized", null);
+            refuseUnauthenticated(context, "Invalid or expired token");
+        }
     }
 
     private void armBodyDeadline(RoutingContext context) {

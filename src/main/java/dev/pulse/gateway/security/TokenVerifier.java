@@ -74,7 +74,20 @@ public class TokenVerifier {
         if (token.isEmpty()) {
             throw new AuthenticationFailure(CloseCodes.MISSING_TOKEN, "missing_token", "no token");
         }
-        return verify(token.get(), roles, tenantRequired, this::verifiedSignature);
+        requireCompact(token.get());
+        return principal(verifiedClaims(token.get()), roles, tenantRequired);
+    }
+
+    /**
+     * What {@link #verify(Optional, Set, boolean)} answers for a token verified within
+     * {@code pulse.auth.verified-token-ttl}, without blocking: a map lookup and the claim checks. Null when the token
+     * is not remembered, and only {@link #verify(Optional, Set, boolean)} (which may block) can tell. A publisher
+     * calling with the same token many times a second costs no thread hand-off this way.
+     */
+    public GatewayPrincipal rememberedPrincipal(String token, Set<String> roles, boolean tenantRequired)
+            throws AuthenticationFailure {
+        Claims claims = remembered(token, System.nanoTime());
+        return claims == null ? null : principal(claims, roles, tenantRequired);
     }
 
     /**
@@ -83,28 +96,25 @@ public class TokenVerifier {
      * issuer's private key. The configured issuer, audience and time checks apply as to any token.
      */
     public void verifyWarmUpToken(String token, SecretKey key) throws AuthenticationFailure {
-        verify(token, allowedRoles, true, signed -> {
-            try {
-                return parser.verify(signed, key);
-            } catch (ParseException | RuntimeException e) {
-                throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
-            }
-        });
+        requireCompact(token);
+        JsonWebToken jwt;
+        try {
+            jwt = parser.verify(token, key);
+        } catch (ParseException | RuntimeException e) {
+            throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
+        }
+        principal(claims(jwt), allowedRoles, true);
     }
 
-    /** Checks a token's signature and returns its claims. */
-    @FunctionalInterface
-    private interface SignatureCheck {
-        JsonWebToken verify(String token) throws AuthenticationFailure;
-    }
-
-    private GatewayPrincipal verify(String token, Set<String> roles, boolean tenantRequired, SignatureCheck signature)
-            throws AuthenticationFailure {
+    private static void requireCompact(String token) throws AuthenticationFailure {
         if (!COMPACT_SERIALIZATION.matcher(token).matches()) {
             throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", "not a compact JWT");
         }
-        JsonWebToken jwt = signature.verify(token);
-        String tenant = stringClaim(jwt, config.tenantClaim());
+    }
+
+    private GatewayPrincipal principal(Claims claims, Set<String> roles, boolean tenantRequired)
+            throws AuthenticationFailure {
+        String tenant = claims.tenant();
         boolean usableTenant = tenant != null && !tenant.isBlank() && tenant.length() <= TENANT_MAX_LENGTH
                 && tenant.chars().noneMatch(Character::isISOControl);
         if (!usableTenant && (tenantRequired || tenant != null)) {
@@ -113,30 +123,27 @@ public class TokenVerifier {
         if (WarmUpPasses.isWarmUp(tenant)) {
             throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "no_tenant", "tenant id reserved for the warm-up");
         }
-        String role = allowedRole(jwt, roles);
+        String role = allowedRole(claims, roles);
         if (role == null) {
             throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "role", "no allowed role");
         }
-        String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getName();
-        Instant expiresAt = jwt.getExpirationTime() > 0 ? Instant.ofEpochSecond(jwt.getExpirationTime()) : null;
-        return new GatewayPrincipal(tenant, subject == null ? "" : subject, role, expiresAt);
+        Instant expiresAt = claims.expiresAtSecond() > 0 ? Instant.ofEpochSecond(claims.expiresAtSecond()) : null;
+        return new GatewayPrincipal(tenant, claims.subject(), role, expiresAt);
     }
 
     /**
      * The token's claims, its signature, issuer, audience and time checked by the parser, or remembered from an
      * earlier check of the same token within {@code pulse.auth.verified-token-ttl} while it has not expired.
      */
-    private JsonWebToken verifiedSignature(String token) throws AuthenticationFailure {
+    private Claims verifiedClaims(String token) throws AuthenticationFailure {
         long now = System.nanoTime();
-        Verified remembered = verified.get(token);
-        if (remembered != null && now - remembered.verifiedAt() < verifiedTtlNanos
-                && (remembered.jwt().getExpirationTime() == 0
-                        || Instant.now().getEpochSecond() < remembered.jwt().getExpirationTime())) {
-            return remembered.jwt();
+        Claims remembered = remembered(token, now);
+        if (remembered != null) {
+            return remembered;
         }
-        JsonWebToken jwt;
+        Claims claims;
         try {
-            jwt = parser.parse(token);
+            claims = claims(parser.parse(token));
         } catch (ParseException | RuntimeException e) {
             verified.remove(token);
             throw new AuthenticationFailure(CloseCodes.INVALID_TOKEN, "invalid_token", rootMessage(e));
@@ -146,28 +153,49 @@ public class TokenVerifier {
                 // Simpler than an eviction order, and rare: the tokens in use are verified again once each.
                 verified.clear();
             }
-            verified.put(token, new Verified(jwt, now));
+            verified.put(token, new Verified(claims, now));
         }
-        return jwt;
+        return claims;
     }
 
-    private record Verified(JsonWebToken jwt, long verifiedAt) {
-    }
-
-    private String allowedRole(JsonWebToken jwt, Set<String> roles) {
-        String role = stringClaim(jwt, config.roleClaim());
-        if (role != null && roles.contains(role)) {
-            return role;
-        }
-        if (!config.rolesFromGroups()) {
+    /** The claims of a token verified within the TTL that has not expired since, or null. */
+    private Claims remembered(String token, long nowNanos) {
+        Verified remembered = verified.get(token);
+        if (remembered == null || nowNanos - remembered.verifiedAt() >= verifiedTtlNanos) {
             return null;
         }
-        Object groups = jwt.getClaim("groups");
-        Collection<?> values = groups instanceof Collection<?> c ? c : List.of();
-        for (Object group : values) {
-            String name = asString(group);
-            if (name != null && roles.contains(name)) {
-                return name;
+        long expiresAt = remembered.claims().expiresAtSecond();
+        return expiresAt == 0 || Instant.now().getEpochSecond() < expiresAt ? remembered.claims() : null;
+    }
+
+    private record Verified(Claims claims, long verifiedAt) {
+    }
+
+    /**
+     * What Pulse reads of a verified token, read once: the parser's {@code getClaim} throws and catches an exception
+     * for every claim outside the standard ones (tenant and role are such claims), which showed in the profile of a
+     * publisher posting hundreds of events a second with one token.
+     */
+    private record Claims(String tenant, String role, List<String> groups, String subject, long expiresAtSecond) {
+    }
+
+    private Claims claims(JsonWebToken jwt) {
+        List<String> groups = List.of();
+        if (config.rolesFromGroups() && jwt.getClaim("groups") instanceof Collection<?> values) {
+            groups = values.stream().map(TokenVerifier::asString).filter(java.util.Objects::nonNull).toList();
+        }
+        String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getName();
+        return new Claims(stringClaim(jwt, config.tenantClaim()), stringClaim(jwt, config.roleClaim()), groups,
+                subject == null ? "" : subject, Math.max(0, jwt.getExpirationTime()));
+    }
+
+    private static String allowedRole(Claims claims, Set<String> roles) {
+        if (claims.role() != null && roles.contains(claims.role())) {
+            return claims.role();
+        }
+        for (String group : claims.groups()) {
+            if (roles.contains(group)) {
+                return group;
             }
         }
         return null;
