@@ -81,6 +81,7 @@ public final class RawFanoutServer {
     }
 
     public static void main(String[] args) throws Exception {
+        Bench.quietLogging();
         int port = Integer.parseInt(args[0]);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         Map<EventLoop, LoopFanout> byLoop = new ConcurrentHashMap<>();
