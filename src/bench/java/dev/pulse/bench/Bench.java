@@ -140,6 +140,7 @@ public final class Bench {
         }
         closeBenchAlerts();
 
+        List<String> coldTokens = "cluster".equals(only) ? List.of() : coldConnectTokens(tokens);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         if ("cluster".equals(only)) {
             results.put("cluster", cluster(vertx, tokens, environment));
@@ -171,7 +172,7 @@ public final class Bench {
         try (PackagedPulse pulse = PackagedPulse.startPackaged("bench-pulse", environment,
                 List.of("-Xms" + heap, "-Xmx" + heap, JIT))) {
             double readyAfter = (System.nanoTime() - launched) / 1e9;
-            coldConnects(vertx, pulse, tokens, readyAfter);
+            coldConnects(vertx, pulse, coldTokens, readyAfter);
             capacity(pulse, clients, tokens);
             if (!skipped.contains("telemetry")) {
                 telemetry(pulse, clients);
@@ -236,14 +237,9 @@ public final class Bench {
      * subscribe to a device and to the alerts, 256 handshakes at a time; the rate at which their alert subscriptions are
      * confirmed, from the first connect.
      */
-    private void coldConnects(Vertx vertx, PackagedPulse pulse, Tokens tokens, double readyAfter) throws Exception {
-        int clientCount = COLD_CLIENTS;
-        int tenantCount = 10;
-        String prefix = "cold-" + System.currentTimeMillis() % 100_000 + "-";
-        List<String> clientTokens = new ArrayList<>(clientCount);
-        for (int i = 0; i < clientCount; i++) {
-            clientTokens.add(tokens.sign(prefix + (i % tenantCount), "cold-client-" + i, "customer_viewer"));
-        }
+    private void coldConnects(Vertx vertx, PackagedPulse pulse, List<String> clientTokens, double readyAfter)
+            throws Exception {
+        int clientCount = clientTokens.size();
         Clients cold = new Clients(vertx, clientCount);
         AtomicInteger confirmed = new AtomicInteger();
         cold.listen((client, text) -> {
@@ -263,7 +259,7 @@ public final class Bench {
         double generatorCpu = PackagedPulse.cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("clients", clientCount);
-        figures.put("tenants", tenantCount);
+        figures.put("tenants", COLD_TENANTS);
         figures.put("confirmed", confirmed.get());
         figures.put("confirmed_per_s", round(clientCount / elapsed));
         figures.put("server_cpu_ms_per_client", round(serverCpu * 1e3 / clientCount));
@@ -274,6 +270,20 @@ public final class Bench {
         System.out.println("cold connects: " + figures);
         cold.closeAll();
         awaitCount(cold.closed, clientCount, Duration.ofSeconds(60));
+    }
+
+    /**
+     * The cold phase's tokens, one per client, signed before anything is measured: 2,000 RSA signatures take the
+     * generator a few seconds of CPU and set its JIT compiling, which, done after Pulse's start, overlapped the measured
+     * connects on the shared cores (async-profiler: the generator's compiler threads had a third of its samples there).
+     */
+    private static List<String> coldConnectTokens(Tokens tokens) {
+        String prefix = "cold-" + System.currentTimeMillis() % 100_000 + "-";
+        List<String> clientTokens = new ArrayList<>(COLD_CLIENTS);
+        for (int i = 0; i < COLD_CLIENTS; i++) {
+            clientTokens.add(tokens.sign(prefix + (i % COLD_TENANTS), "cold-client-" + i, "customer_viewer"));
+        }
+        return clientTokens;
     }
 
     /** What the readiness check says of the warm-up ({@code pulse.warm-up.*}): its connections and duration. */
@@ -431,6 +441,7 @@ public final class Bench {
      */
     static String JIT = "-XX:TieredStopAtLevel=1";
     private static final int COLD_CLIENTS = 2_000;
+    private static final int COLD_TENANTS = 10;
 
     /** A publisher: takes the event text (with its send time) and delivers it to every client. */
     private interface Publisher {
@@ -896,6 +907,8 @@ public final class Bench {
      * the generator's CPU in a profile at 400 broadcasts/s, CPU the server beside it on the same 2 cores lacked.
      */
     static void quietLogging() {
+        // As the application sets it, before anything touches java.util.logging (JBoss LogManager complains otherwise).
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         org.jboss.logmanager.LogContext.getLogContext().getLogger("").setLevel(java.util.logging.Level.INFO);
     }
 
