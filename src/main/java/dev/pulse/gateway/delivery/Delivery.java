@@ -424,7 +424,6 @@ public class Delivery implements WriteQueues.Writer {
                 });
     }
 
-
     /** Sends the telemetry held back while the client was behind, now that it reads again. */
     private void flushConflated(GatewaySession session, SessionOutbox outbox) {
         if (outbox.pending() < maxPending / 2 && outbox.pendingBytes() < maxPendingBytes / 2

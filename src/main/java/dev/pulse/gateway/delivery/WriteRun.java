@@ -70,7 +70,8 @@ final class WriteRun {
 
     /**
      * Observes a live push's delay, from what it carries (an event, an alert change, a point) to its write. A fan-out's
-     * recipients on this loop are written one after the other: they share one clock read and one observation of n.
+     * recipients on this loop are written one after the other: they share one clock read, at the first of them, and
+     * one observation of n (the others' writes follow within the run, milliseconds at most).
      */
     void delivered(OutboundMessage message, GatewayMetrics metrics) {
         if (message == delayed) {
@@ -163,8 +164,8 @@ final class WriteRun {
     }
 
     /**
-     * Flushes each connection the run wrote to, reports what the run wrote (and the delays it observed) and lets go of its shared buffers (what was
-     * written from them holds its own reference); the run starts afresh.
+     * Flushes each connection the run wrote to, reports what the run wrote (and the delays it observed) and lets go
+     * of its shared buffers (what was written from them holds its own reference); the run starts afresh.
      */
     void end(WriteQueues.Writer writer, GatewayMetrics metrics) {
         try {

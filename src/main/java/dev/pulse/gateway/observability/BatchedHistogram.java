@@ -114,7 +114,8 @@ public final class BatchedHistogram extends Collector {
                 samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabels, bucketValues, cumulative));
             }
             samples.add(new MetricFamilySamples.Sample(name + "_count", labels, values, cumulative));
-            samples.add(new MetricFamilySamples.Sample(name + "_sum", labels, values, observed.sumMillis.sum() / 1000.0));
+            double sumSeconds = observed.sumMillis.sum() / 1000.0;
+            samples.add(new MetricFamilySamples.Sample(name + "_sum", labels, values, sumSeconds));
         });
         return List.of(new MetricFamilySamples(name, Type.HISTOGRAM, help, samples));
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 
 import dev.pulse.gateway.config.PulseConfig;
@@ -52,7 +53,7 @@ public class GatewayMetrics {
      */
     private final List<Object> gaugeStates = new CopyOnWriteArrayList<>();
 
-    public GatewayMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus, PulseConfig config) {
+    public GatewayMetrics(MeterRegistry registry, Instance<PrometheusMeterRegistry> prometheus, PulseConfig config) {
         this.registry = registry;
         this.tenantLabels = config.metrics().tenantLabels();
         this.bytesSent = Counter.builder("pulse.sent").baseUnit("bytes")
@@ -71,9 +72,12 @@ public class GatewayMetrics {
                 POINT_AGE_BUCKETS);
         this.pointAge = pointAges.series("");
         // The registry Micrometer's Prometheus meters are in, so /q/metrics shows these beside them (the framework's
-        // CollectorRegistry bean is dependent-scoped: injecting it gives a new, unscraped one).
-        deliveryDelay.register(prometheus.getPrometheusRegistry());
-        pointAges.register(prometheus.getPrometheusRegistry());
+        // CollectorRegistry bean is dependent-scoped: injecting it gives a new, unscraped one). Without the Prometheus
+        // registry (its export turned off) there is no /q/metrics to show them.
+        if (prometheus.isResolvable()) {
+            deliveryDelay.register(prometheus.get().getPrometheusRegistry());
+            pointAges.register(prometheus.get().getPrometheusRegistry());
+        }
         declareBoundedSeries();
         gauge("pulse.process.resident.memory", "Resident set size of the process (JVM or native executable), from"
                 + " /proc/self/status (0 where the system has no such file)", Tags.empty(), GatewayMetrics::residentBytes,

@@ -81,10 +81,10 @@ class VerifiedTokensTest {
     @Test
     void aRememberedTokenIsForgottenWhenItExpires() throws Exception {
         String token = Tokens.sign(Tokens.claims(Tokens.newTenant(), "customer_viewer")
-                .expiresAt(Instant.now().plusSeconds(2)));
+                .expiresAt(Instant.now().plusSeconds(5)));
         verifier.verify(Optional.of(token));
         assertThat(verifier.rememberedPrincipal(token, Set.of("customer_viewer"), true)).isNotNull();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 verifier.rememberedPrincipal(token, Set.of("customer_viewer"), true)).isNull());
     }
 
