@@ -43,8 +43,8 @@ import io.vertx.core.http.RequestOptions;
  * {@code target/bench/results.json} and {@code src/bench/BENCHMARKS.md}.
  *
  * <p>
- * Arguments: {@code --connections N} (default 10,000), {@code --devices M} (1,000), {@code --heap SIZE} (1g),
- * {@code --seconds S} per measured phase (5).
+ * Arguments: {@code --connections N} (default 10,000), {@code --devices M} (1,000), {@code --heap SIZE} (540m),
+ * {@code --seconds S} per measured phase (15).
  */
 public final class Bench {
 
@@ -65,7 +65,12 @@ public final class Bench {
     /** Members of the fan-out room: the first clients; the others join a room nobody publishes to. */
     private int room = 1_000;
     private int devices = 1_000;
-    private String heap = "1g";
+    /**
+     * The heap of the shipped jvm overlay (768 MiB limit, {@code JAVA_MAX_MEM_RATIO=70}), which the sizing rule of
+     * src/docs/deployment.md gives up to about 20,000 connections: the capacity scenario's RSS growth is then that of a
+     * heap sized for the load, not of an oversized one that G1 fills with young regions as it likes.
+     */
+    private String heap = "540m";
     private int seconds = 15;
     /** Extra environment for the Pulse process ({@code --env NAME=VALUE}), e.g. to measure a setting's effect. */
     private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
