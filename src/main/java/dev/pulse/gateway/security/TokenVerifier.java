@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -115,9 +116,7 @@ public class TokenVerifier {
     private GatewayPrincipal principal(Claims claims, Set<String> roles, boolean tenantRequired)
             throws AuthenticationFailure {
         String tenant = claims.tenant();
-        boolean usableTenant = tenant != null && !tenant.isBlank() && tenant.length() <= TENANT_MAX_LENGTH
-                && tenant.chars().noneMatch(Character::isISOControl);
-        if (!usableTenant && (tenantRequired || tenant != null)) {
+        if (!claims.usableTenant() && (tenantRequired || tenant != null)) {
             throw new AuthenticationFailure(CloseCodes.UNAUTHORIZED, "no_tenant", "no usable tenant claim");
         }
         if (WarmUpPasses.isWarmUp(tenant)) {
@@ -176,16 +175,20 @@ public class TokenVerifier {
      * for every claim outside the standard ones (tenant and role are such claims), which showed in the profile of a
      * publisher posting hundreds of events a second with one token.
      */
-    private record Claims(String tenant, String role, List<String> groups, String subject, long expiresAtSecond) {
+    private record Claims(String tenant, boolean usableTenant, String role, List<String> groups, String subject,
+            long expiresAtSecond) {
     }
 
     private Claims claims(JsonWebToken jwt) {
         List<String> groups = List.of();
         if (config.rolesFromGroups() && jwt.getClaim("groups") instanceof Collection<?> values) {
-            groups = values.stream().map(TokenVerifier::asString).filter(java.util.Objects::nonNull).toList();
+            groups = values.stream().map(TokenVerifier::asString).filter(Objects::nonNull).toList();
         }
+        String tenant = stringClaim(jwt, config.tenantClaim());
+        boolean usableTenant = tenant != null && !tenant.isBlank() && tenant.length() <= TENANT_MAX_LENGTH
+                && tenant.chars().noneMatch(Character::isISOControl);
         String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getName();
-        return new Claims(stringClaim(jwt, config.tenantClaim()), stringClaim(jwt, config.roleClaim()), groups,
+        return new Claims(tenant, usableTenant, stringClaim(jwt, config.roleClaim()), groups,
                 subject == null ? "" : subject, Math.max(0, jwt.getExpirationTime()));
     }
 
