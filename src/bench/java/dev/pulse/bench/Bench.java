@@ -172,6 +172,9 @@ public final class Bench {
             // Every socket to the floor released before Pulse's come: one process holds at most about 20,000.
             awaitCount(raw.closed, room, Duration.ofSeconds(60));
         }
+        if (!coldTokens.isEmpty()) {
+            warmGeneratorOnPulse(vertx, environment, coldTokens);
+        }
         Clients clients = new Clients(vertx, connections);
         long launched = System.nanoTime();
         try (PackagedPulse pulse = PackagedPulse.startPackaged("bench-pulse", environment,
@@ -228,14 +231,29 @@ public final class Bench {
      * generator sharing its cores.
      */
     private void warmColdConnectClients(Vertx vertx, Tokens tokens) throws Exception {
+        Clients clients = new Clients(vertx, COLD_CLIENTS);
         String token = tokens.sign("warm-generator", "warm-generator", "customer_viewer");
-        for (int round = 0; round < COLD_WARM_ROUNDS; round++) {
-            Clients clients = new Clients(vertx, COLD_CLIENTS);
-            clients.connect(FLOOR_PORT, COLD_CLIENTS, i -> "/api/v2/ws?token=" + token, i -> List.of(
-                    "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 2) + "\"}",
-                    "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
-            clients.closeAll();
-            awaitCount(clients.closed, COLD_CLIENTS, Duration.ofSeconds(60));
+        clients.connect(FLOOR_PORT, COLD_CLIENTS, i -> "/api/v2/ws?token=" + token, i -> List.of(
+                "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 2) + "\"}",
+                "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
+        clients.closeAll();
+        awaitCount(clients.closed, COLD_CLIENTS, Duration.ofSeconds(60));
+    }
+
+    /**
+     * Before the measured Pulse starts: the cold phase run against another Pulse process, stopped afterwards. The
+     * floor answers neither the subscriptions nor with Pulse's headers, so after warming against it alone the
+     * generator's JIT still recompiled its handshake, frame decoding and listener during the measured connects
+     * (-XX:+PrintCompilation: 160 compilations in those 2.4 s; async-profiler: its C2 thread had over half of the
+     * generator's samples, 0.8 ms of CPU per client with the process's threads on the cores Pulse shares).
+     */
+    private void warmGeneratorOnPulse(Vertx vertx, Map<String, String> environment, List<String> clientTokens)
+            throws Exception {
+        try (PackagedPulse throwaway = PackagedPulse.startPackaged("bench-generator-warm-up", environment,
+                List.of("-Xms" + heap, "-Xmx" + heap, JIT))) {
+            for (int round = 0; round < GENERATOR_WARM_ROUNDS; round++) {
+                closeAndAwait(connectAndConfirm(vertx, throwaway.port(), clientTokens), clientTokens.size());
+            }
         }
     }
 
@@ -247,27 +265,17 @@ public final class Bench {
     private void coldConnects(Vertx vertx, PackagedPulse pulse, List<String> clientTokens, double readyAfter)
             throws Exception {
         int clientCount = clientTokens.size();
-        Clients cold = new Clients(vertx, clientCount);
-        AtomicInteger confirmed = new AtomicInteger();
-        cold.listen((client, text) -> {
-            if (text.startsWith("{\"type\":\"subscribed\",\"channel\":\"alerts\"")) {
-                confirmed.incrementAndGet();
-            }
-        });
         double serverCpuBefore = pulse.cpuSeconds();
         double generatorCpuBefore = PackagedPulse.cpuSeconds(ProcessHandle.current().pid());
         long started = System.nanoTime();
-        cold.connect(pulse.port(), clientCount, i -> "/api/v2/ws?token=" + clientTokens.get(i), i -> List.of(
-                "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 2) + "\"}",
-                "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
-        awaitCount(confirmed, clientCount, Duration.ofMinutes(2));
+        Clients cold = connectAndConfirm(vertx, pulse.port(), clientTokens);
         double elapsed = (System.nanoTime() - started) / 1e9;
         double serverCpu = pulse.cpuSeconds() - serverCpuBefore;
         double generatorCpu = PackagedPulse.cpuSeconds(ProcessHandle.current().pid()) - generatorCpuBefore;
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("clients", clientCount);
         figures.put("tenants", COLD_TENANTS);
-        figures.put("confirmed", confirmed.get());
+        figures.put("confirmed", clientCount);
         figures.put("confirmed_per_s", round(clientCount / elapsed));
         figures.put("server_cpu_ms_per_client", round(serverCpu * 1e3 / clientCount));
         figures.put("generator_cpu_ms_per_client", round(generatorCpu * 1e3 / clientCount));
@@ -275,8 +283,31 @@ public final class Bench {
         figures.put("warm_up", warmUpReport(pulse));
         results.put("cold_connects", figures);
         System.out.println("cold connects: " + figures);
-        cold.closeAll();
-        awaitCount(cold.closed, clientCount, Duration.ofSeconds(60));
+        closeAndAwait(cold, clientCount);
+    }
+
+    /**
+     * One client per token connects to {@code port} and subscribes to a device and to the alerts, 256 handshakes at a
+     * time; returns the clients, open, once every alert subscription is confirmed.
+     */
+    private static Clients connectAndConfirm(Vertx vertx, int port, List<String> clientTokens) throws Exception {
+        Clients cold = new Clients(vertx, clientTokens.size());
+        AtomicInteger confirmed = new AtomicInteger();
+        cold.listen((client, text) -> {
+            if (text.startsWith("{\"type\":\"subscribed\",\"channel\":\"alerts\"")) {
+                confirmed.incrementAndGet();
+            }
+        });
+        cold.connect(port, clientTokens.size(), i -> "/api/v2/ws?token=" + clientTokens.get(i), i -> List.of(
+                "{\"action\":\"subscribe\",\"type\":\"device\",\"device_id\":\"dev-" + (i % 2) + "\"}",
+                "{\"action\":\"subscribe\",\"type\":\"alerts\"}"));
+        awaitCount(confirmed, clientTokens.size(), Duration.ofMinutes(2));
+        return cold;
+    }
+
+    private static void closeAndAwait(Clients clients, int count) throws Exception {
+        clients.closeAll();
+        awaitCount(clients.closed, count, Duration.ofSeconds(60));
     }
 
     /**
@@ -449,12 +480,8 @@ public final class Bench {
     static String JIT = "-XX:TieredStopAtLevel=1";
     private static final int COLD_CLIENTS = 2_000;
     private static final int COLD_TENANTS = 10;
-    /**
-     * Rounds of the cold clients against the floor before Pulse starts. With one, the generator's C2 compiler still
-     * took over half of the generator's CPU samples during the measured connects (async-profiler), on cores Pulse
-     * shares.
-     */
-    private static final int COLD_WARM_ROUNDS = 4;
+    /** Rounds of the cold phase against a throwaway Pulse before the measured one starts. */
+    private static final int GENERATOR_WARM_ROUNDS = 3;
 
     /** A publisher: takes the event text (with its send time) and delivers it to every client. */
     private interface Publisher {

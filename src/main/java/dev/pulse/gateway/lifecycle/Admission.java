@@ -151,9 +151,11 @@ public class Admission {
         }
         metrics.connectionOpened(endpoint, principal.tenant());
         // No subject: it identifies a person. The connection id ties the lines of a connection together.
-        ConnectionLog.with(session.id(), principal.tenant(), endpoint, () -> LOG.infof(
-                "Connection opened id=%s tenant=%s role=%s endpoint=%s", session.id(), principal.tenant(),
-                principal.role(), endpoint));
+        // Concatenated, not infof: a printf format is parsed on every call, and this line is written for every
+        // client (the profile of a fleet connecting showed it).
+        ConnectionLog.with(session.id(), principal.tenant(), endpoint, () -> LOG.info(
+                "Connection opened id=" + session.id() + " tenant=" + principal.tenant() + " role=" + principal.role()
+                        + " endpoint=" + endpoint));
         // First message on every connection: the client learns its id and limits without asking.
         delivery.send(session, messages.connected(session.id(), principal.tenant(), clock.instant(), announcedLimits));
         return Optional.of(session);

@@ -197,8 +197,9 @@ public class ConnectionHandler {
             rooms.forEach(room -> events.presence(session, room, EventTypes.MEMBER_LEFT));
             int code = reason == null ? CloseReason.ABNORMAL.getCode() : reason.getCode();
             metrics.connectionClosed(CloseCodes.metricLabel(code), session.tenant());
-            ConnectionLog.with(session.id(), session.tenant(), session.endpoint(), () -> LOG.infof(
-                    "Connection closed id=%s tenant=%s code=%d", session.id(), session.tenant(), code));
+            // Concatenated, not infof, like the line of the connection's opening (Admission).
+            ConnectionLog.with(session.id(), session.tenant(), session.endpoint(), () -> LOG.info(
+                    "Connection closed id=" + session.id() + " tenant=" + session.tenant() + " code=" + code));
         });
     }
 
