@@ -650,16 +650,22 @@ public final class Bench {
             row.put("tenants", tenantCount);
             row.put("connections", clientCount);
             row.put("watched_devices", 2 * tenantCount);
-            row.put("telemetry_cycle_mean_ms", round(influx[1] * 1000 / Math.max(1, influx[0])));
+            // A cycle longer than the phase ends in none of it: say so, rather than a mean of 0 ms and the phase's
+            // queries as if they were one interval's.
+            row.put("telemetry_cycle_mean_ms", influx[0] == 0 ? "none ended in the phase"
+                    : round(influx[1] * 1000 / influx[0]));
             row.put("telemetry_cycle_max_ms", round(influxMax * 1000));
-            row.put("influx_queries_per_interval", round(influx[2] / Math.max(1, influx[0])));
+            row.put("influx_queries_per_interval", influx[0] == 0 ? round(influx[2]) + " in the phase"
+                    : round(influx[2] / influx[0]));
             row.put("telemetry_pushes", latencies.count());
             row.put("telemetry_latency_p50_ms", round(summary[0]));
             row.put("telemetry_latency_p99_ms", round(summary[1]));
             row.put("telemetry_latency_max_ms", round(summary[2]));
-            row.put("alert_cycle_mean_ms", round(postgres[1] * 1000 / Math.max(1, postgres[0])));
+            row.put("alert_cycle_mean_ms", postgres[0] == 0 ? "none ended in the phase"
+                    : round(postgres[1] * 1000 / postgres[0]));
             row.put("alert_cycle_max_ms", round(postgresMax * 1000));
-            row.put("postgres_queries_per_interval", round(postgres[2] / Math.max(1, postgres[0])));
+            row.put("postgres_queries_per_interval", postgres[0] == 0 ? round(postgres[2]) + " in the phase"
+                    : round(postgres[2] / postgres[0]));
             rows.add(row);
             System.out.println("tenants: " + row);
             clients.closeAll();
