@@ -58,7 +58,9 @@ ensure_prerequisites() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   # NSS checks RSA token signatures in native code (pulse.auth.native-rsa); NativeRsaVerificationTest requires it.
-  [ -n "$(ls /usr/lib64/libnss3.so /usr/lib/*/libnss3.so /usr/lib/libnss3.so 2>/dev/null)" ] || missing+=(libnss3)
+  # The folders NativeRsaVerification.NSS_DIRECTORIES searches.
+  [ -n "$(ls /usr/lib64/libnss3.so /usr/lib/x86_64-linux-gnu/libnss3.so /usr/lib/aarch64-linux-gnu/libnss3.so \
+    /usr/lib/libnss3.so 2>/dev/null)" ] || missing+=(libnss3)
   if [ ${#missing[@]} -gt 0 ]; then install_packages "${missing[@]}"; fi
   # The Debian package enables a system-wide influxd on :8086; Pulse runs its own, so keep that one out of the way.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet influxdb 2>/dev/null; then

@@ -282,7 +282,6 @@ public final class Bench {
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("clients", clientCount);
         figures.put("tenants", COLD_TENANTS);
-        figures.put("confirmed", clientCount);
         figures.put("confirmed_per_s", round(clientCount / elapsed));
         figures.put("server_cpu_ms_per_client", round(serverCpu * 1e3 / clientCount));
         figures.put("generator_cpu_ms_per_client", round(generatorCpu * 1e3 / clientCount));
@@ -654,7 +653,8 @@ public final class Bench {
             // queries as if they were one interval's.
             row.put("telemetry_cycle_mean_ms", influx[0] == 0 ? "none ended in the phase"
                     : round(influx[1] * 1000 / influx[0]));
-            row.put("telemetry_cycle_max_ms", round(influxMax * 1000));
+            // The max is Micrometer's rolling window (about two minutes): with no cycle ended here, the phase before's.
+            row.put("telemetry_cycle_max_ms", influx[0] == 0 ? "-" : round(influxMax * 1000));
             row.put("influx_queries_per_interval", influx[0] == 0 ? round(influx[2]) + " in the phase"
                     : round(influx[2] / influx[0]));
             row.put("telemetry_pushes", latencies.count());
@@ -663,7 +663,7 @@ public final class Bench {
             row.put("telemetry_latency_max_ms", round(summary[2]));
             row.put("alert_cycle_mean_ms", postgres[0] == 0 ? "none ended in the phase"
                     : round(postgres[1] * 1000 / postgres[0]));
-            row.put("alert_cycle_max_ms", round(postgresMax * 1000));
+            row.put("alert_cycle_max_ms", postgres[0] == 0 ? "-" : round(postgresMax * 1000));
             row.put("postgres_queries_per_interval", postgres[0] == 0 ? round(postgres[2]) + " in the phase"
                     : round(postgres[2] / postgres[0]));
             rows.add(row);

@@ -185,13 +185,14 @@ public interface PulseConfig {
          * Check RSA token signatures (RS256, RS384, RS512) with the system's NSS library, through the JDK's SunPKCS11,
          * instead of the JDK's Java code: about 50 µs a signature instead of 300 on the JVM image's C1-only JVM, where
          * every connecting client's token is one check. Falls back to the JDK's code, and logs why, where NSS is
-         * missing or fails its self-test, in FIPS mode, and in the native executable.
+         * missing or fails its self-test, where another provider than the JDK's comes first (FIPS), and in the
+         * native executable.
          */
         @WithDefault("true")
         boolean nativeRsa();
 
         /**
-         * The folder with NSS's {@code libnss3.so}, for {@link #nativeRsa()}. Absent: the first of {@code /usr/lib64}
+         * The folder with NSS's {@code libnss3.so}, for {@code pulse.auth.native-rsa}. Absent: the first of {@code /usr/lib64}
          * (Red Hat, the JVM image), {@code /usr/lib/x86_64-linux-gnu}, {@code /usr/lib/aarch64-linux-gnu} (Debian,
          * Ubuntu) and {@code /usr/lib} that has it.
          */

@@ -3,13 +3,22 @@ package dev.pulse.gateway.security;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.AlgorithmParameters;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidKeyException;
+import java.security.InvalidParameterException;
 import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.Security;
 import java.security.Signature;
+import java.security.SignatureException;
+import java.security.SignatureSpi;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
@@ -35,13 +44,18 @@ import io.quarkus.runtime.Startup;
  * in about 50 µs. Nothing else about verification changes: the same parser (smallrye-jwt, jose4j) asks the JCA for a
  * {@code SHA256withRSA} {@link Signature} as before and gets one backed by NSS.
  *
- * <p>How, narrowly: the JDK's SunPKCS11 provider is configured for NSS without a database (session objects only),
- * checked against a known signature, and offered through {@link VerifyOnlyProvider}, a provider that has nothing but
- * those three signature algorithms for RSA <em>public</em> keys, placed first. Signing, every other algorithm, and keys
- * NSS refuses (the JCA then tries the next provider) stay with the JDK's providers. Where NSS is missing, fails its
- * check, the JVM already verifies through PKCS#11 (Red Hat's FIPS mode), or in the native executable (which has no
- * SunPKCS11), the JDK's code does the checks as before and the reason is logged. {@code pulse_auth_native_rsa} says
- * which is in use.
+ * <p>How: the JDK's SunPKCS11 provider is configured for NSS without a key database (keys are session objects),
+ * checked against a known signature, and offered through {@link VerifyOnlyProvider}, placed first, which has nothing
+ * but those three algorithms and takes only RSA public keys. What moves to NSS is therefore every such verification
+ * in the process, not only tokens': TLS certificate chains and handshake signatures too (the JWKS fetch, PostgreSQL
+ * or InfluxDB over TLS). Signing, other algorithms and other keys stay with the JDK's providers. Where NSS is
+ * missing or fails its check, where another provider than the JDK's comes first (a FIPS set-up: Red Hat's
+ * SunPKCS11-NSS-FIPS, BouncyCastle's BCFIPS), and in the native executable (which has no SunPKCS11), the JDK's code
+ * does the checks as before and the reason is logged. {@code pulse_auth_native_rsa} says which is in use.
+ *
+ * <p>The JCA's provider list is the JVM's: the provider stays installed for the JVM's life, and an application
+ * started later in the same JVM (tests do that) moves it back to the front rather than configuring NSS again, whatever
+ * folder it names (NSS can be initialised once per process).
  */
 @Startup
 @Singleton
@@ -109,9 +123,9 @@ public class NativeRsaVerification {
             Security.insertProviderAt(earlier, 1);
             return "NSS (configured earlier in this JVM)";
         }
-        Provider[] current = Security.getProviders("Signature.SHA256withRSA");
-        if (current != null && current.length > 0 && current[0].getName().startsWith("SunPKCS11")) {
-            return "the JVM's own PKCS#11 provider " + current[0].getName() + " (FIPS mode), left as configured";
+        Optional<String> notTheJdk = otherProviderFirst(Security.getProviders("Signature.SHA256withRSA"));
+        if (notTheJdk.isPresent()) {
+            return notTheJdk.get();
         }
         Optional<String> directory = configuredDirectory.or(() -> nssDirectory(NSS_DIRECTORIES));
         if (directory.isEmpty()) {
@@ -126,12 +140,25 @@ public class NativeRsaVerification {
             return "NSS (" + nss.getName() + ", from " + directory.get() + ")";
         } catch (Exception | LinkageError e) {
             Security.removeProvider(PROVIDER_NAME);
+            // NSS was found: that it cannot be used (or, worse, failed the self-test) is for an operator to see.
             String reason = "the JDK's code: NSS from " + directory.get() + " failed (" + e + ")";
-            if (configuredDirectory.isPresent()) {
-                LOG.warnf("pulse.auth.nss-library-directory=%s: %s", directory.get(), reason);
-            }
+            LOG.warn(reason);
             return reason;
         }
+    }
+
+    /**
+     * Why the JDK's code is kept when the provider that {@code SHA256withRSA} comes from first is not the JDK's own
+     * (SunRsaSign): a FIPS set-up (Red Hat's SunPKCS11-NSS-FIPS, BouncyCastle's BCFIPS) or an operator's choice, which
+     * putting NSS in front would silently overrule. Empty when the JDK's provider comes first.
+     */
+    static Optional<String> otherProviderFirst(Provider[] forSha256WithRsa) {
+        if (forSha256WithRsa == null || forSha256WithRsa.length == 0
+                || "SunRsaSign".equals(forSha256WithRsa[0].getName())) {
+            return Optional.empty();
+        }
+        return Optional.of("the provider this JVM puts first, " + forSha256WithRsa[0].getName()
+                + " (a FIPS set-up or an operator's choice), left as configured");
     }
 
     /**
@@ -200,18 +227,18 @@ public class NativeRsaVerification {
     }
 
     /**
-     * A provider with NSS's RSA signature algorithms for RSA public keys only: what {@link Signature#initVerify} with
-     * such a key asks for. For a private key (signing) the JCA's delayed provider selection passes it by, on to the
-     * JDK's own providers.
+     * A provider with the three RSA signature algorithms for RSA public keys only: what {@link Signature#initVerify}
+     * with such a key asks for. For a private key (signing) the JCA's delayed provider selection passes it by, on to
+     * the JDK's own providers; and should a caller fix the provider before it chooses a key ({@code getProvider()}
+     * first), {@link VerifyWithNss} still signs with the JDK's code.
      */
     static final class VerifyOnlyProvider extends Provider {
 
         VerifyOnlyProvider(Provider nss) {
             super(PROVIDER_NAME, "1.0", "RSA signature verification by NSS, for RSA public keys only");
             for (String algorithm : ALGORITHMS) {
-                Service delegate = nss.getService("Signature", algorithm);
-                if (delegate != null) {
-                    putService(new VerifyOnlyService(this, algorithm, delegate));
+                if (nss.getService("Signature", algorithm) != null) {
+                    putService(new VerifyOnlyService(this, algorithm, nss));
                 }
             }
         }
@@ -219,12 +246,14 @@ public class NativeRsaVerification {
 
     private static final class VerifyOnlyService extends Provider.Service {
 
-        private final Provider.Service delegate;
+        private final String algorithm;
+        private final Provider nss;
 
-        VerifyOnlyService(Provider provider, String algorithm, Provider.Service delegate) {
-            super(provider, "Signature", algorithm, delegate.getClassName(), null,
+        VerifyOnlyService(Provider provider, String algorithm, Provider nss) {
+            super(provider, "Signature", algorithm, VerifyWithNss.class.getName(), null,
                     Map.of("SupportedKeyClasses", RSAPublicKey.class.getName()));
-            this.delegate = delegate;
+            this.algorithm = algorithm;
+            this.nss = nss;
         }
 
         @Override
@@ -232,10 +261,111 @@ public class NativeRsaVerification {
             return key instanceof RSAPublicKey;
         }
 
-        /** NSS's own implementation (no reflection: the delegate's service creates it). */
+        /** Created here, not by reflection on the class name (nothing to register for the native executable). */
         @Override
-        public Object newInstance(Object constructorParameter) throws NoSuchAlgorithmException {
-            return delegate.newInstance(constructorParameter);
+        public Object newInstance(Object constructorParameter) {
+            return new VerifyWithNss(algorithm, nss);
+        }
+    }
+
+    /**
+     * Verifies with NSS's implementation for an RSA public key, and does anything else (signing, another kind of
+     * key) with the JDK's SunRsaSign. RSA PKCS#1 v1.5 signatures take no parameters.
+     */
+    static final class VerifyWithNss extends SignatureSpi {
+
+        private final String algorithm;
+        private final Provider nss;
+        private Signature delegate;
+
+        VerifyWithNss(String algorithm, Provider nss) {
+            this.algorithm = algorithm;
+            this.nss = nss;
+        }
+
+        @Override
+        protected void engineInitVerify(PublicKey key) throws InvalidKeyException {
+            delegate = key instanceof RSAPublicKey ? instance(nss) : jdk();
+            delegate.initVerify(key);
+        }
+
+        @Override
+        protected void engineInitSign(PrivateKey key) throws InvalidKeyException {
+            delegate = jdk();
+            delegate.initSign(key);
+        }
+
+        @Override
+        protected void engineInitSign(PrivateKey key, SecureRandom random) throws InvalidKeyException {
+            delegate = jdk();
+            delegate.initSign(key, random);
+        }
+
+        @Override
+        protected void engineUpdate(byte b) throws SignatureException {
+            initialized().update(b);
+        }
+
+        @Override
+        protected void engineUpdate(byte[] bytes, int offset, int length) throws SignatureException {
+            initialized().update(bytes, offset, length);
+        }
+
+        @Override
+        protected byte[] engineSign() throws SignatureException {
+            return initialized().sign();
+        }
+
+        @Override
+        protected boolean engineVerify(byte[] signature) throws SignatureException {
+            return initialized().verify(signature);
+        }
+
+        @Override
+        protected void engineSetParameter(AlgorithmParameterSpec params) throws InvalidAlgorithmParameterException {
+            if (params != null) {
+                throw new InvalidAlgorithmParameterException(algorithm + " takes no parameters");
+            }
+        }
+
+        @Override
+        protected AlgorithmParameters engineGetParameters() {
+            return null;
+        }
+
+        @Override
+        @Deprecated
+        protected void engineSetParameter(String param, Object value) {
+            throw new InvalidParameterException(algorithm + " takes no parameters");
+        }
+
+        @Override
+        @Deprecated
+        protected Object engineGetParameter(String param) {
+            throw new InvalidParameterException(algorithm + " takes no parameters");
+        }
+
+        private Signature initialized() throws SignatureException {
+            if (delegate == null) {
+                throw new SignatureException("not initialised");
+            }
+            return delegate;
+        }
+
+        private Signature jdk() throws InvalidKeyException {
+            Provider sunRsaSign = Security.getProvider("SunRsaSign");
+            if (sunRsaSign == null) {
+                throw new InvalidKeyException("the JDK's SunRsaSign provider is not installed");
+            }
+            return instance(sunRsaSign);
+        }
+
+        private Signature instance(Provider provider) throws InvalidKeyException {
+            try {
+                return Signature.getInstance(algorithm, provider);
+            } catch (NoSuchAlgorithmException e) {
+                throw new InvalidKeyException(algorithm + " is not available from " + provider.getName(), e);
+            }
         }
     }
 }

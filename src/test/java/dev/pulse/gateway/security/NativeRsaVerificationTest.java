@@ -96,12 +96,97 @@ class NativeRsaVerificationTest {
     }
 
     @Test
-    void aFolderWithoutNssIsPassedByAndNotConfigured() {
+    void evenWithTheProviderFixedBeforeTheKeySigningIsTheJdksAndCorrect() throws Exception {
+        Signature signer = Signature.getInstance("SHA256withRSA");
+        // getProvider() before init fixes the provider: the first, Pulse's.
+        assertThat(signer.getProvider().getName()).isEqualTo(NativeRsaVerification.PROVIDER_NAME);
+        signer.initSign(issuer.getPrivate());
+        byte[] message = "fixed early".getBytes(StandardCharsets.UTF_8);
+        signer.update(message);
+        byte[] signature = signer.sign();
+        Signature jdk = Signature.getInstance("SHA256withRSA", "SunRsaSign");
+        jdk.initVerify(issuer.getPublic());
+        jdk.update(message);
+        assertThat(jdk.verify(signature)).isTrue();
+        // The same signature as the JDK's: PKCS#1 v1.5 is deterministic.
+        assertThat(signature).isEqualTo(sign("SHA256withRSA", issuer, message));
+    }
+
+    @Test
+    void aFolderWithoutNssIsPassedBy() {
         assertThat(NativeRsaVerification.nssDirectory(List.of("/nonexistent/nss", "/proc"))).isEmpty();
         assertThat(NativeRsaVerification.nssDirectory(List.of("/nonexistent/nss", "/usr/lib/x86_64-linux-gnu",
                 "/usr/lib64", "/usr/lib/aarch64-linux-gnu"))).isPresent();
-        assertThatThrownBy(() -> NativeRsaVerification.nssProvider("/nonexistent/nss"))
-                .isInstanceOf(java.security.ProviderException.class);
+    }
+
+    @Test
+    void anotherProviderFirstIsLeftAsConfigured() {
+        assertThat(NativeRsaVerification.otherProviderFirst(new java.security.Provider[] {
+                Security.getProvider("SunRsaSign")})).isEmpty();
+        assertThat(NativeRsaVerification.otherProviderFirst(new java.security.Provider[] {
+                new AcceptsAnything("BCFIPS"), Security.getProvider("SunRsaSign")}))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("BCFIPS").contains("left as configured"));
+    }
+
+    @Test
+    void aProviderThatAcceptsAlteredSignaturesFailsTheSelfTest() throws Exception {
+        assertThatThrownBy(() -> NativeRsaVerification.selfTest(new AcceptsAnything("Lenient")))
+                .hasMessageContaining("accepted an altered signature or message");
+        // And the real one passes it.
+        NativeRsaVerification.selfTest(Security.getProvider(NativeRsaVerification.PROVIDER_NAME));
+    }
+
+    /** A provider whose SHA256withRSA says yes to everything: what the self-test is there to catch. */
+    private static final class AcceptsAnything extends java.security.Provider {
+
+        AcceptsAnything(String name) {
+            super(name, "1.0", "accepts any signature");
+            putService(new Service(this, "Signature", "SHA256withRSA", Yes.class.getName(), null, null) {
+                @Override
+                public Object newInstance(Object parameter) {
+                    return new Yes();
+                }
+            });
+        }
+    }
+
+    private static final class Yes extends java.security.SignatureSpi {
+        @Override
+        protected void engineInitVerify(java.security.PublicKey key) {
+        }
+
+        @Override
+        protected void engineInitSign(java.security.PrivateKey key) {
+        }
+
+        @Override
+        protected void engineUpdate(byte b) {
+        }
+
+        @Override
+        protected void engineUpdate(byte[] b, int off, int len) {
+        }
+
+        @Override
+        protected byte[] engineSign() {
+            return new byte[0];
+        }
+
+        @Override
+        protected boolean engineVerify(byte[] sigBytes) {
+            return true;
+        }
+
+        @Override
+        @Deprecated
+        protected void engineSetParameter(String param, Object value) {
+        }
+
+        @Override
+        @Deprecated
+        protected Object engineGetParameter(String param) {
+            return null;
+        }
     }
 
     private static byte[] sign(String algorithm, KeyPair keys, byte[] message) throws Exception {
