@@ -27,6 +27,7 @@ public class WarmUpReadinessCheck implements HealthCheck {
                 .withData("connections", progress.target())
                 .withData("subscribed", progress.confirmed())
                 .withData("token_checks", progress.tokenChecks())
+                .withData("database_connections", progress.databaseConnections())
                 .withData("seconds", Math.round(progress.seconds() * 10) / 10.0 + "")
                 .build();
     }

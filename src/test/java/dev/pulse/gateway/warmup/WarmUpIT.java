@@ -15,6 +15,7 @@ import dev.pulse.gateway.security.WarmUpPasses;
 import dev.pulse.gateway.support.Frames;
 import dev.pulse.gateway.support.PackagedPulse;
 import dev.pulse.gateway.support.Scrape;
+import dev.pulse.gateway.support.Stack;
 import dev.pulse.gateway.support.Tokens;
 import dev.pulse.gateway.support.WsClient;
 
@@ -31,16 +32,24 @@ class WarmUpIT {
     void theReplicaConnectsToItselfBeforeItIsReadyAndLeavesNothingBehind() throws Exception {
         // With allowed origins set, as the k8s ConfigMap sets them (the warm-up's own client sends no Origin), and
         // a connect rate far below the warm-up's (its connections are not what the guard is for).
+        // And a PostgreSQL pool of 12, all of which the warm-up opens.
         try (PackagedPulse pulse = PackagedPulse.startPackaged("warm-up-it", Map.of("PULSE_WARM_UP_CONNECTIONS", "200",
                 "PULSE_AUTH_ALLOWED_ORIGINS", "https://dashboard.example.com",
-                "PULSE_LIMITS_CONNECTS_PER_SECOND", "5"))) {
+                "PULSE_LIMITS_CONNECTS_PER_SECOND", "5", "QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE", "12"))) {
             JsonNode warmUp = warmUpCheck(pulse);
             assertThat(warmUp.path("status").asText()).isEqualTo("UP");
             assertThat(warmUp.path("data").path("connections").asInt()).isEqualTo(200);
             assertThat(warmUp.path("data").path("subscribed").asInt()).isEqualTo(200);
             assertThat(warmUp.path("data").path("token_checks").asInt()).isEqualTo(200);
+            assertThat(warmUp.path("data").path("database_connections").asInt()).isEqualTo(12);
+            // Twelve sessions of the gateway's role in PostgreSQL (its notification listener's and this query's on
+            // top): the pool's connections are open before the first client's read, not one per concurrent read.
+            assertThat(Integer.parseInt(Stack.asGateway(null,
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'pulse_gateway'").get(0)))
+                    .isGreaterThanOrEqualTo(12 + 1);
             // Its own tokens passed the configured issuer, audience and expiry checks: the accepting path ran too.
-            assertThat(pulse.log()).contains("Warm-up done in").contains("200 of 200 connections subscribed (0 failed to connect)")
+            assertThat(pulse.log()).contains("Warm-up done in").contains("200 of 200 connections subscribed (0 failed to connect), 200 token checks,"
+                    + " 12 of 12 PostgreSQL connections open")
                     .doesNotContain("its own token was refused").doesNotContain("tenant=" + WarmUpPasses.TENANT);
 
             Awaitility.await("warm-up connections closed").atMost(Duration.ofSeconds(10))
