@@ -221,7 +221,7 @@ public class NativeRsaVerification {
         check.update(message);
         try {
             return check.verify(signature);
-        } catch (java.security.SignatureException e) {
+        } catch (SignatureException e) {
             return false;
         }
     }

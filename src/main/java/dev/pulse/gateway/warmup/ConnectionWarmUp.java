@@ -39,13 +39,13 @@ import io.quarkus.vertx.http.HttpServerStart;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.mutiny.sqlclient.Pool;
 
 /**
  * Warms a starting replica's connect path before it reports ready ({@link WarmUpReadinessCheck}). A fresh JVM
@@ -184,12 +184,6 @@ public class ConnectionWarmUp {
         }
     }
 
-    /**
-     * Opens the PostgreSQL pool's connections, as many queries at once as it may hold. The pool opens them lazily, and
-     * each costs a login: SCRAM's 4,096 rounds of PBKDF2, about 10 ms of CPU in the C1-only JVM. Unopened, they were
-     * opened by the first alert reads of a reconnecting fleet, several at once (the profile of a fresh replica's
-     * first 2,000 clients: up to 3 % of its CPU). PostgreSQL down only leaves them unopened.
-     */
     private void awaitDatabaseConnections(CompletableFuture<Void> opened) throws InterruptedException {
         try {
             opened.get(Math.max(0, deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -198,6 +192,12 @@ public class ConnectionWarmUp {
         }
     }
 
+    /**
+     * Opens the PostgreSQL pool's connections, as many queries at once as it may hold. The pool opens them lazily, and
+     * each costs a login: SCRAM's 4,096 rounds of PBKDF2, about 10 ms of CPU in the C1-only JVM. Unopened, they were
+     * opened by the first alert reads of a reconnecting fleet, several at once (the profile of a fresh replica's
+     * first 2,000 clients: up to 3 % of its CPU). PostgreSQL down only leaves them unopened.
+     */
     private CompletableFuture<Void> openDatabaseConnections() {
         CompletableFuture<?>[] queries = new CompletableFuture<?>[poolSize];
         for (int i = 0; i < poolSize; i++) {
